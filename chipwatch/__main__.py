@@ -1,0 +1,3 @@
+from chipwatch.cli import main
+
+main()

@@ -1,0 +1,318 @@
+"""The `chipwatch` command: a thin layer over the crawler and storage.
+
+Errors are caught once, here, and printed as one line (`Error: …`, exit 1). Under cron
+(no terminal) a successful run prints nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from chipwatch import __version__
+from chipwatch.config import Config, ConfigError, load_config, resolve_config_path
+from chipwatch.exporting import ExportError, export_articles, parse_since
+from chipwatch.jobs import RunLocked, crawl_job, locked
+from chipwatch.reports import crawl_summary_lines, render_stats
+from chipwatch.starter import starter_config
+from chipwatch.storage import (
+    Article,
+    SearchSyntaxError,
+    StorageError,
+    last_runs,
+    open_database,
+    search,
+    source_summaries,
+)
+
+app = typer.Typer(
+    help="chipwatch: a self-hosted news monitor for AI chips.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+sources_app = typer.Typer(help="Inspect the configured sources.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+# Exit status for "another run holds the lock": EX_TEMPFAIL, try again later.
+EXIT_LOCKED = 75
+
+
+class State:
+    config_path: Path | None = None
+
+
+state = State()
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"chipwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Config file (default: $CHIPWATCH_CONFIG or ./chipwatch.toml).",
+            envvar="CHIPWATCH_CONFIG",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    state.config_path = config
+
+
+def _config() -> Config:
+    return load_config(state.config_path)
+
+
+@app.command()
+def init(
+    force: Annotated[bool, typer.Option(help="Overwrite an existing config file.")] = False,
+) -> None:
+    """Write a starter chipwatch.toml with real AI-chip news sources and create the database."""
+    path = resolve_config_path(state.config_path)
+    if path.exists() and not force:
+        out.print(f"{path} exists; keeping it (use --force to overwrite).")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(starter_config(), encoding="utf-8")
+        out.print(f"Wrote {path}")
+    config = load_config(path)
+    open_database(config.database_url).kw["bind"].dispose()
+    out.print(f"Database ready: {config.database_url}")
+    out.print("Next: `chipwatch sources check`, then `chipwatch run`.")
+
+
+@app.command()
+def crawl(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+    ] = None,
+    spider: Annotated[
+        str, typer.Option(help="news (all listings), feeds, sitemaps or pages.")
+    ] = "news",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log to stderr.")] = False,
+) -> None:
+    """Crawl the configured sources once and store new articles."""
+    _crawl(source, spider, verbose)
+
+
+@app.command()
+def run(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log to stderr.")] = False,
+) -> None:
+    """What cron calls: crawl every enabled source under one lock (alerts come next)."""
+    _crawl(None, "news", verbose)
+
+
+def _crawl(sources: list[str] | None, spider: str, verbose: bool) -> None:
+    config = _config()
+    config.select_sources(sources)  # fail on an unknown name before taking the lock
+    interactive = sys.stdout.isatty()
+    with locked(config):
+        report = crawl_job(
+            config, sources, spider=spider, interactive=interactive, verbose=verbose, console=err
+        )
+    lines = crawl_summary_lines(report)
+    if interactive:
+        for line in lines.overview:
+            out.print(line)
+    if lines.problems:
+        for line in lines.problems:
+            err.print(line)
+
+
+@app.command()
+def search_cmd(
+    query: Annotated[str, typer.Argument(help='Words, "phrases", AND/OR/NOT, -word, prefix*.')],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    limit: Annotated[int, typer.Option(help="At most this many results.")] = 20,
+) -> None:
+    """Full-text search over stored articles, newest first."""
+    config = _config()
+    sessions = open_database(config.database_url)
+    with sessions() as session:
+        hits = search(session, query, limit=limit)
+        articles = {
+            a.id: a
+            for a in session.query(Article).filter(Article.id.in_([h.article_id for h in hits]))
+        }
+        for hit in hits:
+            article = articles[hit.article_id]
+            published = article.published_at.isoformat() if article.published_at else ""
+            if as_json:
+                out.print_json(
+                    json.dumps(
+                        {
+                            "url": article.url,
+                            "title": article.title,
+                            "source": article.source,
+                            "published": published,
+                            "language": article.language,
+                            "snippet": hit.snippet,
+                        },
+                        ensure_ascii=False,
+                    ),
+                    indent=None,
+                )
+                continue
+            day = (
+                article.published_at.strftime("%Y-%m-%d") if article.published_at else "????-??-??"
+            )
+            out.print(f"[bold]{_esc(article.title or article.url)}[/bold]")
+            out.print(
+                f"  {day} · {_esc(article.source)} · {article.language or '?'} · {article.url}"
+            )
+            out.print(f"  {_esc(hit.snippet)}")
+    if not hits and not as_json:
+        err.print("No matches.")
+
+
+app.command(name="search")(search_cmd)
+
+
+@app.command()
+def export(
+    format: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
+    since: Annotated[
+        str | None, typer.Option(help="Fetched on/after: 2026-11-01, or 7d / 12h ago.")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Export stored articles, one per line (JSONL) or row (CSV)."""
+    config = _config()
+    since_at = parse_since(since, now=datetime.now(UTC)) if since else None
+    sessions = open_database(config.database_url)
+    with sessions() as session:
+        if output is None:
+            count = export_articles(session, sys.stdout, format, since=since_at, sources=source)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                count = export_articles(session, handle, format, since=since_at, sources=source)
+    if output is not None and sys.stderr.isatty():
+        err.print(f"Exported {count} articles to {output}")
+
+
+@app.command()
+def stats(
+    runs: Annotated[int, typer.Option(help="Sum the counters of the last N runs.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Per source: requests, 304s, new articles, skipped (by reason), errors (by kind)."""
+    config = _config()
+    sessions = open_database(config.database_url)
+    with sessions() as session:
+        summaries = source_summaries(session, [s.name for s in config.sources], runs=runs)
+        recent = last_runs(session, limit=1)
+    if as_json:
+        out.print_json(
+            json.dumps(
+                [
+                    {
+                        **s.__dict__,
+                        "last_new_article": s.last_new_article.isoformat()
+                        if s.last_new_article
+                        else None,
+                    }
+                    for s in summaries
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return
+    for line in render_stats(summaries, recent[0] if recent else None):
+        out.print(line)
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """List the configured sources and their listing URLs."""
+    config = _config()
+    for source in config.sources:
+        flag = "" if source.enabled else " (disabled)"
+        out.print(f"[bold]{_esc(source.name)}[/bold] [{source.language or '?'}]{flag}")
+        for url in source.listing_urls:
+            out.print(f"  {url}")
+
+
+@sources_app.command("check")
+def sources_check(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+    ] = None,
+) -> None:
+    """Fetch each listing once and report what it is (feed type, item count) or why it fails."""
+    from chipwatch.crawler.runner import check_sources
+
+    config = _config()
+    results = check_sources(config, source)
+    table = Table("source", "kind", "status", "result", "url", box=None)
+    for result in results:
+        mark = "[green]ok[/green]" if result.ok else "[red]FAIL[/red]"
+        table.add_row(
+            _esc(result.source),
+            result.kind,
+            f"{mark} {result.status or '-'}",
+            _esc(result.what),
+            result.url,
+        )
+    out.print(table)
+    failed = [r for r in results if not r.ok]
+    out.print(f"{len(results) - len(failed)} of {len(results)} listings OK.")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    keep: Annotated[
+        Path | None, typer.Option(help="Keep the demo's config and database in this folder.")
+    ] = None,
+) -> None:
+    """Crawl a local demo news site (127.0.0.1) end to end into a throwaway database."""
+    from chipwatch.demo.runner import run_demo
+
+    run_demo(out, keep)
+
+
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def main() -> None:
+    try:
+        app()
+    except RunLocked as exc:
+        err.print(str(exc))
+        sys.exit(EXIT_LOCKED)
+    except (ConfigError, StorageError, SearchSyntaxError, ExportError) as exc:
+        err.print(f"Error: {_esc(str(exc))}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("Interrupted.")
+        sys.exit(130)

@@ -1,0 +1,292 @@
+"""chipwatch.toml: read once into frozen dataclasses, checked at load time.
+
+Tools outside the project generate these files, so the keys are a contract: an unknown
+key, a wrong type or a bad regex stops the load with one message naming the file, the
+key and what is expected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chipwatch import __version__
+
+DEFAULT_CONFIG_NAME = "chipwatch.toml"
+CONFIG_ENV = "CHIPWATCH_CONFIG"
+DATABASE_URL_ENV = "CHIPWATCH_DATABASE_URL"
+DEFAULT_USER_AGENT = f"chipwatch/{__version__} (+https://github.com/chipwatch/chipwatch)"
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, unreadable or invalid."""
+
+
+@dataclass(frozen=True)
+class CrawlConfig:
+    user_agent: str = DEFAULT_USER_AGENT
+    obey_robots: bool = True
+    concurrency: int = 16
+    per_host_concurrency: int = 2
+    delay: float = 1.0
+    timeout: float = 30.0
+    max_page_bytes: int = 5_000_000
+    max_article_age_days: int = 30
+    autothrottle: bool = True
+    retries: int = 2
+    max_retry_after: float = 600.0  # a longer Retry-After means "come back next run"
+    extract_workers: int = 0  # 0: one per CPU
+    max_failures: int = 3  # transient failures before an article URL is given up
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    language: str | None = None
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    pages: tuple[str, ...] = ()
+    follow: re.Pattern[str] | None = None
+    enabled: bool = True
+
+    @property
+    def listing_urls(self) -> tuple[str, ...]:
+        return self.feeds + self.sitemaps + self.pages
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    database_url: str
+    crawl: CrawlConfig = field(default_factory=CrawlConfig)
+    sources: tuple[SourceConfig, ...] = ()
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def lock_path(self) -> Path:
+        return self.folder / f".{self.path.stem}.lock"
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources)
+        raise ConfigError(f"{self.path}: no source named {name!r} (configured: {known})")
+
+    def select_sources(self, names: list[str] | None) -> tuple[SourceConfig, ...]:
+        if names:
+            return tuple(self.source(name) for name in names)
+        return tuple(s for s in self.sources if s.enabled)
+
+
+def resolve_config_path(path: str | os.PathLike[str] | None) -> Path:
+    chosen = path or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_NAME
+    return Path(chosen).expanduser().resolve()
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    config_path = resolve_config_path(path)
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{config_path}: no such config file (run `chipwatch init` to write one)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{config_path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
+    return parse_config(raw, config_path)
+
+
+def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
+    checker = _Checker(path)
+    checker.only_keys(raw, "", {"database", "crawl", "sources"})
+
+    database = checker.table(raw, "database")
+    checker.only_keys(database, "database", {"url"})
+    url = os.environ.get(DATABASE_URL_ENV) or checker.get(
+        database, "database", "url", str, "sqlite:///chipwatch.db"
+    )
+
+    crawl_raw = checker.table(raw, "crawl")
+    crawl = _parse_crawl(checker, crawl_raw)
+
+    sources_raw = raw.get("sources")
+    if not isinstance(sources_raw, list) or not sources_raw:
+        raise ConfigError(
+            f"{path}: sources: expected at least one [[sources]] table with a name and "
+            "feeds, sitemaps or pages"
+        )
+    sources = tuple(_parse_source(checker, i, s) for i, s in enumerate(sources_raw))
+    names = [s.name for s in sources]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"{path}: sources: duplicate source name(s): {', '.join(duplicates)}")
+
+    return Config(
+        path=path,
+        database_url=_resolve_sqlite_url(url, path.parent),
+        crawl=crawl,
+        sources=sources,
+    )
+
+
+def _parse_crawl(checker: _Checker, raw: Mapping[str, Any]) -> CrawlConfig:
+    defaults = CrawlConfig()
+    types: dict[str, type | tuple[type, ...]] = {
+        "user_agent": str,
+        "obey_robots": bool,
+        "concurrency": int,
+        "per_host_concurrency": int,
+        "delay": (int, float),
+        "timeout": (int, float),
+        "max_page_bytes": int,
+        "max_article_age_days": int,
+        "autothrottle": bool,
+        "retries": int,
+        "max_retry_after": (int, float),
+        "extract_workers": int,
+        "max_failures": int,
+    }
+    checker.only_keys(raw, "crawl", set(types))
+    values = {
+        key: checker.get(raw, "crawl", key, kind, getattr(defaults, key))
+        for key, kind in types.items()
+    }
+    for key in ("concurrency", "per_host_concurrency", "max_page_bytes", "max_failures"):
+        if values[key] < 1:
+            raise ConfigError(f"{checker.path}: crawl.{key}: expected a number >= 1")
+    for key in ("delay", "timeout", "max_article_age_days", "retries", "extract_workers"):
+        if values[key] < 0:
+            raise ConfigError(f"{checker.path}: crawl.{key}: expected a number >= 0")
+    values["delay"] = float(values["delay"])
+    values["timeout"] = float(values["timeout"])
+    values["max_retry_after"] = float(values["max_retry_after"])
+    return CrawlConfig(**values)
+
+
+def _parse_source(checker: _Checker, index: int, raw: Any) -> SourceConfig:
+    where = f"sources[{index}]"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{checker.path}: {where}: expected a table")
+    checker.only_keys(
+        raw, where, {"name", "language", "feeds", "sitemaps", "pages", "follow", "enabled"}
+    )
+    name = checker.get(raw, where, "name", str, None)
+    if not name or not name.strip():
+        raise ConfigError(f"{checker.path}: {where}.name: expected a non-empty string")
+    where = f"sources[{index}] ({name})"
+    language = checker.get(raw, where, "language", str, None)
+    feeds = checker.url_list(raw, where, "feeds")
+    sitemaps = checker.url_list(raw, where, "sitemaps")
+    pages = checker.url_list(raw, where, "pages")
+    follow_raw = checker.get(raw, where, "follow", str, None)
+    follow = None
+    if follow_raw is not None:
+        try:
+            follow = re.compile(follow_raw)
+        except re.error as exc:
+            raise ConfigError(
+                f"{checker.path}: {where}.follow: not a valid regular expression: {exc}"
+            ) from None
+    if pages and follow is None:
+        raise ConfigError(
+            f"{checker.path}: {where}.follow: expected a regex for article links, "
+            "because the source has section pages"
+        )
+    if not (feeds or sitemaps or pages):
+        raise ConfigError(
+            f"{checker.path}: {where}: expected at least one URL in feeds, sitemaps or pages"
+        )
+    return SourceConfig(
+        name=name.strip(),
+        language=language,
+        feeds=feeds,
+        sitemaps=sitemaps,
+        pages=pages,
+        follow=follow,
+        enabled=checker.get(raw, where, "enabled", bool, True),
+    )
+
+
+def _resolve_sqlite_url(url: str, folder: Path) -> str:
+    """Relative SQLite paths resolve against the config file's folder, not the cwd."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == "sqlite:///:memory:":
+        return url
+    db_path = Path(url[len(prefix) :])
+    if db_path.is_absolute():
+        return url
+    return prefix + str((folder / db_path).resolve())
+
+
+class _Checker:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def only_keys(self, table: Mapping[str, Any], where: str, allowed: set[str]) -> None:
+        for key in table:
+            if key not in allowed:
+                dotted = f"{where}.{key}" if where else key
+                raise ConfigError(
+                    f"{self.path}: {dotted}: unknown key (expected one of: "
+                    f"{', '.join(sorted(allowed))})"
+                )
+
+    def table(self, raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+        value = raw.get(key, {})
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{self.path}: {key}: expected a table ([{key}])")
+        return value
+
+    def get(
+        self,
+        table: Mapping[str, Any],
+        where: str,
+        key: str,
+        kind: type | tuple[type, ...],
+        default: Any,
+    ) -> Any:
+        if key not in table:
+            return default
+        value = table[key]
+        # bool is an int subclass in Python; TOML keeps them apart, and so do we.
+        wrong_bool = isinstance(value, bool) and kind is not bool
+        if wrong_bool or not isinstance(value, kind):
+            names = (
+                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            )
+            raise ConfigError(
+                f"{self.path}: {where}.{key}: expected {_friendly(names)}, "
+                f"got {type(value).__name__} {value!r}"
+            )
+        return value
+
+    def url_list(self, table: Mapping[str, Any], where: str, key: str) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{self.path}: {where}.{key}: expected a list of URLs")
+        for url in value:
+            if not re.match(r"^https?://[^/\s]+", url):
+                raise ConfigError(f"{self.path}: {where}.{key}: {url!r} is not an http(s) URL")
+        return tuple(value)
+
+
+def _friendly(names: str) -> str:
+    return (
+        names.replace("str", "a string")
+        .replace("bool", "true or false")
+        .replace("int", "a whole number")
+        .replace("float", "a number")
+    )

@@ -1,0 +1,63 @@
+"""Plain-text summaries for the terminal and for cron mail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from chipwatch.crawler.runner import CrawlReport
+from chipwatch.storage import CrawlRun, SourceSummary
+
+
+@dataclass
+class SummaryLines:
+    overview: list[str] = field(default_factory=list)  # for a terminal
+    problems: list[str] = field(default_factory=list)  # for everyone, cron included
+
+
+def crawl_summary_lines(report: CrawlReport) -> SummaryLines:
+    lines = SummaryLines()
+    lines.overview.append(
+        f"Crawl {report.status} in {report.seconds:.1f} s: {report.new_articles} new articles "
+        f"from {len(report.sources)} sources."
+    )
+    unreachable = report.unreachable_sources()
+    for name, c in report.sources.items():
+        if name in unreachable:
+            lines.problems.append(f"{name}: unreachable ({c.last_error or _kinds(c.errors)})")
+        elif c.last_error:
+            lines.problems.append(f"{name}: {c.last_error}")
+    if report.status != "finished":
+        lines.problems.append(f"crawl ended early: {report.status}")
+    if lines.problems:
+        lines.problems.insert(
+            0, f"chipwatch crawl: {len(lines.problems)} problem(s); details: `chipwatch stats`"
+        )
+    return lines
+
+
+def render_stats(summaries: list[SourceSummary], last_run: CrawlRun | None) -> Iterator[str]:
+    if last_run is None:
+        yield "No crawl has run yet."
+    else:
+        status = (
+            "interrupted (or still running)" if last_run.status == "running" else last_run.status
+        )
+        started = f"{last_run.started_at:%Y-%m-%d %H:%M} UTC"
+        yield f"Last run #{last_run.id}: started {started}, {status}."
+    for s in summaries:
+        last_new = f"{s.last_new_article:%Y-%m-%d %H:%M} UTC" if s.last_new_article else "never"
+        yield ""
+        yield f"{s.source}: {s.articles_total} articles stored, last new article {last_new}"
+        yield (
+            f"  requests {s.requests} · 304 not modified {s.not_modified} · "
+            f"new articles {s.new_articles}"
+        )
+        yield f"  skipped: {_kinds(s.skipped) or 'none'}"
+        yield f"  errors: {_kinds(s.errors) or 'none'}"
+        if s.errors and s.last_error:
+            yield f"  last error: {s.last_error}"
+
+
+def _kinds(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

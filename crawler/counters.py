@@ -1,0 +1,41 @@
+"""Per-source counters, kept in Scrapy's stats collector under `chipwatch/<counter>/<source>`
+so that every component counts through the one shared object Scrapy gives them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chipwatch.storage import SourceCounters
+from scrapy.statscollectors import StatsCollector
+
+PREFIX = "chipwatch/"
+
+
+def inc(stats: StatsCollector, source: str, counter: str, count: int = 1) -> None:
+    """counter: requests | not_modified | new_articles | known | skipped:<reason> | error:<kind>"""
+    stats.inc_value(f"{PREFIX}{counter}/{source}", count)
+
+
+def set_last_error(stats: StatsCollector, source: str, message: str) -> None:
+    stats.set_value(f"{PREFIX}last_error/{source}", message)
+
+
+def per_source(stats: Mapping[str, Any], sources: list[str]) -> dict[str, SourceCounters]:
+    result = {name: SourceCounters() for name in sources}
+    for key, value in stats.items():
+        if not key.startswith(PREFIX):
+            continue
+        counter, _, source = key[len(PREFIX) :].partition("/")
+        if not source:
+            continue
+        c = result.setdefault(source, SourceCounters())
+        if counter == "last_error":
+            c.last_error = str(value)
+        elif counter.startswith("skipped:"):
+            c.skipped[counter.removeprefix("skipped:")] += value
+        elif counter.startswith("error:"):
+            c.errors[counter.removeprefix("error:")] += value
+        elif counter in ("requests", "not_modified", "new_articles"):
+            setattr(c, counter, getattr(c, counter) + value)
+    return result

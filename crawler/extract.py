@@ -1,0 +1,136 @@
+"""HTML → article, behind one function that returns an article or a failure with a reason.
+
+Runs in worker processes (see pipelines.ExtractPipeline): Trafilatura is CPU-bound and
+would stall the Twisted reactor, and with it every download in flight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from trafilatura import bare_extraction
+
+MIN_TEXT_CHARS = 200
+# Below this much text a language guess is noise; above it, py3langid is reliable.
+LANGUAGE_MIN_CHARS = 120
+LANGUAGE_MIN_PROBABILITY = 0.90
+
+_HTML_LANG_RE = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([a-zA-Z]{2,3})\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ExtractedArticle:
+    text: str
+    content_hash: str
+    title: str | None
+    author: str | None
+    description: str | None
+    site_name: str | None
+    published_at: datetime | None
+    language: str | None
+
+
+@dataclass(frozen=True)
+class ExtractionFailure:
+    reason: str  # empty | too_short | not_html
+    detail: str = ""
+
+
+def extract_article(
+    html: str, url: str, *, language_hint: str | None = None
+) -> ExtractedArticle | ExtractionFailure:
+    if not html.strip():
+        return ExtractionFailure("empty", "the page has no content")
+    document = bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        favor_precision=True,
+        date_extraction_params={
+            "extensive_search": True,
+            "original_date": True,
+            "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+        },
+    )
+    if document is None or not (document.text or "").strip():
+        return ExtractionFailure("empty", "no article body found")
+    title = _clean(document.title)
+    text = _drop_leading_title(normalize_text(document.text), title)
+    if len(text) < MIN_TEXT_CHARS:
+        return ExtractionFailure("too_short", f"{len(text)} characters of body text")
+    return ExtractedArticle(
+        text=text,
+        content_hash=content_hash(text),
+        title=title,
+        author=_clean(document.author),
+        description=_clean(document.description),
+        site_name=_clean(document.sitename),
+        published_at=parse_extracted_date(document.date),
+        language=detect_language(text, html, language_hint),
+    )
+
+
+def normalize_text(text: str) -> str:
+    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _drop_leading_title(text: str, title: str | None) -> str:
+    """Trafilatura keeps the <h1>; the title is stored on its own."""
+    first, _, rest = text.partition("\n")
+    if title and rest and first.strip().casefold() == title.casefold():
+        return rest
+    return text
+
+
+def content_hash(text: str) -> str:
+    folded = re.sub(r"\s+", " ", text).strip().casefold()
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def parse_extracted_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    for pattern in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
+        try:
+            parsed = datetime.strptime(value, pattern)
+        except ValueError:
+            continue
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def detect_language(text: str, html: str, hint: str | None) -> str | None:
+    """A confident detection wins; then the page's own `<html lang>`; then the source's
+    configured language."""
+    if len(text) >= LANGUAGE_MIN_CHARS:
+        language, probability = _identifier().classify(text[:5000])
+        if probability >= LANGUAGE_MIN_PROBABILITY:
+            return str(language)
+    declared = _HTML_LANG_RE.search(html[:5000])
+    if declared:
+        return declared.group(1).lower()
+    return hint
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> LanguageIdentifier:
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _clean(value: str | None) -> str | None:
+    if not value:
+        return None
+    return re.sub(r"\s+", " ", value).strip() or None
+
+
+def warm_up() -> None:
+    """Process-pool initializer: import and load models once per worker, not per page."""
+    _identifier()

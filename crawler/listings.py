@@ -1,0 +1,164 @@
+"""Parsing listings (feeds and sitemaps) into article links: small pure functions,
+tested without a crawl."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+from chipwatch.crawler.urls import is_http_url
+from lxml import etree
+
+
+class ListingError(ValueError):
+    """A listing that is not what it claims to be (not a feed, not a sitemap)."""
+
+
+@dataclass(frozen=True)
+class ListingEntry:
+    url: str
+    title: str | None = None
+    published: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ParsedListing:
+    kind: str  # rss20 | atom10 | rss10 | … | sitemapindex | urlset | news-sitemap
+    entries: tuple[ListingEntry, ...] = ()
+    sitemaps: tuple[ListingEntry, ...] = ()  # child sitemaps of a sitemap index
+    invalid: int = 0  # items without a usable link
+    warnings: tuple[str, ...] = field(default=())
+
+
+def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedListing:
+    """RSS 0.9x/1.0/2.0 and Atom. feedparser falls back to its lenient parser on broken
+    XML, so one malformed item does not lose the others; items without a link count as
+    invalid."""
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False)
+    if not parsed.version and not parsed.entries:
+        reason = parsed.get("bozo_exception") or "no RSS or Atom root element"
+        raise ListingError(f"not a feed: {reason}")
+    entries: list[ListingEntry] = []
+    invalid = 0
+    for item in parsed.entries:
+        link = _entry_link(item)
+        if link is None:
+            invalid += 1
+            continue
+        entries.append(
+            ListingEntry(url=link, title=_clean(item.get("title")), published=_entry_date(item))
+        )
+    warnings = (str(parsed.bozo_exception),) if parsed.get("bozo") else ()
+    return ParsedListing(
+        kind=parsed.version or "feed", entries=tuple(entries), invalid=invalid, warnings=warnings
+    )
+
+
+def _entry_link(item: Any) -> str | None:
+    candidates = [item.get("link")]
+    candidates += [
+        link.get("href") for link in item.get("links", []) if link.get("rel") == "alternate"
+    ]
+    if item.get("guidislink") or str(item.get("id", "")).startswith("http"):
+        candidates.append(item.get("id"))
+    for candidate in candidates:
+        if candidate and is_http_url(candidate.strip()):
+            return candidate.strip()
+    return None
+
+
+def _entry_date(item: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = item.get(key)
+        if value:
+            # feedparser normalises to UTC struct_time
+            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    return None
+
+
+def _clean(value: str | None) -> str | None:
+    if not value:
+        return None
+    return re.sub(r"\s+", " ", value).strip() or None
+
+
+_SITEMAP_PARSER = etree.XMLParser(
+    recover=True, remove_comments=True, resolve_entities=False, no_network=True, huge_tree=True
+)
+
+
+def parse_sitemap(body: bytes) -> ParsedListing:
+    """A sitemap index, a urlset or a Google News sitemap (already gunzipped)."""
+    try:
+        root = etree.fromstring(body.lstrip(), parser=_SITEMAP_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise ListingError(f"not a sitemap: {exc}") from None
+    if root is None:
+        raise ListingError("not a sitemap: empty document")
+    kind = etree.QName(root).localname
+    if kind == "sitemapindex":
+        children = [
+            ListingEntry(url=loc, published=parse_w3c_date(_text(el, "lastmod")))
+            for el in _children(root, "sitemap")
+            if (loc := _text(el, "loc")) and is_http_url(loc)
+        ]
+        return ParsedListing(kind=kind, sitemaps=tuple(children))
+    if kind != "urlset":
+        raise ListingError(f"not a sitemap: root element <{kind}>")
+    entries: list[ListingEntry] = []
+    invalid = 0
+    is_news = False
+    for el in _children(root, "url"):
+        loc = _text(el, "loc")
+        if not loc or not is_http_url(loc):
+            invalid += 1
+            continue
+        news = next(_children(el, "news"), None)
+        title = published = None
+        if news is not None:
+            is_news = True
+            title = _clean(_text(news, "title"))
+            published = parse_w3c_date(_text(news, "publication_date"))
+        if published is None:
+            published = parse_w3c_date(_text(el, "lastmod"))
+        entries.append(ListingEntry(url=loc, title=title, published=published))
+    return ParsedListing(
+        kind="news-sitemap" if is_news else "urlset", entries=tuple(entries), invalid=invalid
+    )
+
+
+def sitemaps_from_robots(body: bytes) -> tuple[str, ...]:
+    text = body.decode("utf-8", errors="replace")
+    found = re.findall(r"(?im)^\s*sitemap\s*:\s*(\S+)", text)
+    return tuple(u for u in found if is_http_url(u))
+
+
+def parse_w3c_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    value = value.strip().replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _children(el: etree._Element, name: str):  # type: ignore[no-untyped-def]
+    return (
+        child for child in el if isinstance(child.tag, str) and etree.QName(child).localname == name
+    )
+
+
+def _text(el: etree._Element, name: str) -> str | None:
+    child = next(_children(el, name), None)
+    if child is None or child.text is None:
+        return None
+    return child.text.strip() or None

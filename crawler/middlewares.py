@@ -1,0 +1,212 @@
+"""Downloader and spider middlewares: politeness (Retry-After, robots crawl-delay),
+per-source request counters, and "never request a known article again"."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from chipwatch.crawler import counters
+from chipwatch.crawler.urls import url_key
+from chipwatch.storage import known_keys, open_database
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+
+def _slot(crawler: Crawler, request: Request) -> Any:
+    downloader = crawler.engine.downloader  # type: ignore[union-attr]
+    return downloader.slots.get(downloader.get_slot_key(request))
+
+
+def _hold_slot(crawler: Crawler, request: Request, seconds: float) -> None:
+    """Make the host's download slot wait at least `seconds` between requests.
+
+    Scrapy randomises each wait to 0.5–1.5 × the slot delay, so the delay is doubled
+    where that applies, to keep the shortest wait at `seconds`."""
+    slot = _slot(crawler, request)
+    if slot is None:
+        return
+    wanted = seconds * 2 if slot.randomize_delay else seconds
+    slot.delay = max(slot.delay, wanted)
+
+
+class SourceStatsMiddleware:
+    """Counts requests sent and 304s received, per source."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SourceStatsMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider) -> None:
+        source = request.meta.get("source")
+        if source:
+            counters.inc(self.stats, source, "requests")
+
+    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+        source = request.meta.get("source")
+        if source and response.status == 304:
+            counters.inc(self.stats, source, "not_modified")
+        return response
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's retry, plus back-off on 429/503: the host waits as long as `Retry-After`
+    asks (seconds or an HTTP date) before this and any other request. A wait longer
+    than CHIPWATCH_MAX_RETRY_AFTER means "not this run": the response fails as is."""
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.max_retry_after = settings.getfloat("CHIPWATCH_MAX_RETRY_AFTER", 600.0)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
+        middleware = cls(crawler.settings)
+        middleware.crawler = crawler
+        return middleware
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider
+    ) -> Request | Response:
+        if response.status in (429, 503) and not request.meta.get("dont_retry"):
+            wait = parse_retry_after(response.headers.get(b"Retry-After"))
+            if wait is not None:
+                if wait > self.max_retry_after:
+                    logger.warning(
+                        "%s asks to come back in %.0f s; giving up for this run", request.url, wait
+                    )
+                    return response
+                _hold_slot(self.crawler, request, wait)
+        return super().process_response(request, response, spider)
+
+
+def parse_retry_after(value: bytes | None) -> float | None:
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt handling, plus `Crawl-delay`: when a site asks for a longer
+    delay than the configured one, its slot keeps it, even after AutoThrottle has had
+    its say on a response."""
+
+    MAX_CRAWL_DELAY = 300.0
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._crawl_delays: dict[str, float] = {}
+
+    def process_request_2(self, rp: Any, request: Request, spider: Spider) -> None:
+        super().process_request_2(rp, request, spider)
+        if rp is None:
+            return
+        delay = self._crawl_delay(rp, request)
+        if delay:
+            key = self.crawler.engine.downloader.get_slot_key(request)  # type: ignore[union-attr]
+            self._crawl_delays[key] = delay
+            _hold_slot(self.crawler, request, delay)
+
+    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+        if self._crawl_delays and self.crawler.engine is not None:
+            key = self.crawler.engine.downloader.get_slot_key(request)
+            delay = self._crawl_delays.get(key)
+            if delay:
+                _hold_slot(self.crawler, request, delay)
+        return response
+
+    def _crawl_delay(self, rp: Any, request: Request) -> float | None:
+        parser = getattr(rp, "rp", None)  # Protego behind Scrapy's ProtegoRobotParser
+        if parser is None or not hasattr(parser, "crawl_delay"):
+            return None
+        agent = self._robotstxt_useragent or request.headers.get(
+            b"User-Agent", self._default_useragent
+        )
+        if isinstance(agent, bytes):
+            agent = agent.decode("latin-1")
+        delay = parser.crawl_delay(agent)
+        return min(float(delay), self.MAX_CRAWL_DELAY) if delay else None
+
+
+class KnownUrlMiddleware:
+    """Drops article requests for URLs already stored (or given up on), asking the
+    database in one batch per callback, and requests already scheduled in this run."""
+
+    def __init__(self, crawler: Crawler, database_url: str) -> None:
+        self.crawler = crawler
+        self.database_url = database_url
+        self.scheduled: set[str] = set()
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> KnownUrlMiddleware:
+        url = crawler.settings.get("CHIPWATCH_DATABASE_URL")
+        if not url:
+            raise NotConfigured("CHIPWATCH_DATABASE_URL is not set")
+        return cls(crawler, url)
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.sessions = open_database(self.database_url)
+
+    def spider_closed(self, spider: Spider) -> None:
+        self.sessions.kw["bind"].dispose()
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for item in start:
+            if _is_article_request(item):
+                self.scheduled.add(url_key(item.url))
+            yield item
+
+    def process_spider_output(
+        self, response: Response, result: Iterable[Any], spider: Spider
+    ) -> Iterator[Any]:
+        yield from self._filter(list(result))
+
+    async def process_spider_output_async(
+        self, response: Response, result: AsyncIterator[Any], spider: Spider
+    ) -> AsyncIterator[Any]:
+        for item in self._filter([item async for item in result]):
+            yield item
+
+    def _filter(self, outputs: list[Any]) -> Iterator[Any]:
+        keys = {url_key(o.url) for o in outputs if _is_article_request(o)}
+        fresh = keys - self.scheduled
+        known = set()
+        if fresh:
+            with self.sessions() as session:
+                known = known_keys(session, fresh)
+        for output in outputs:
+            if not _is_article_request(output):
+                yield output
+                continue
+            key = url_key(output.url)
+            if key in known:
+                counters.inc(self.crawler.stats, output.meta["source"], "known")
+            elif key not in self.scheduled:
+                self.scheduled.add(key)
+                yield output
+
+
+def _is_article_request(output: Any) -> bool:
+    return isinstance(output, Request) and output.meta.get("kind") == "article"

@@ -1,0 +1,373 @@
+"""The spiders: read each source's feeds, sitemaps and section pages, and fetch the
+articles they list. One spider crawls every kind of listing; `feeds`, `sitemaps` and
+`pages` are the same spider limited to one kind.
+
+    scrapy crawl news [-a source=NAME[,NAME…]]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chipwatch.crawler import counters
+from chipwatch.crawler.items import ListingFetched, PageSkipped, RawPage
+from chipwatch.crawler.listings import (
+    ListingEntry,
+    ListingError,
+    ParsedListing,
+    parse_feed,
+    parse_sitemap,
+    sitemaps_from_robots,
+)
+from chipwatch.crawler.urls import canonicalize, url_key
+from chipwatch.storage import listing_validators, open_database, pending_retries
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, UsageError
+from scrapy.http import HtmlResponse, Response
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
+from sqlalchemy.orm import Session, sessionmaker
+from twisted.internet.error import (
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+
+from chipwatch.config import Config, SourceConfig
+
+# Article fetches that end like this will not go better next time.
+FINAL_HTTP_STATUSES = frozenset({404, 410, 451})
+
+
+class NewsSpider(Spider):
+    name = "news"
+    kinds: frozenset[str] = frozenset({"feed", "sitemap", "page"})
+
+    config: Config
+    sources: tuple[SourceConfig, ...]
+    _sessions: sessionmaker[Session] | None
+
+    def __init__(self, *args: Any, source: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.source_names = [s.strip() for s in source.split(",") if s.strip()] if source else []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        config = crawler.settings.get("CHIPWATCH_CONFIG")
+        if config is None:
+            reason = crawler.settings.get("CHIPWATCH_CONFIG_ERROR") or "no config loaded"
+            raise UsageError(f"chipwatch: cannot crawl: {reason}")
+        spider.config = config
+        try:
+            spider.sources = config.select_sources(spider.source_names or None)
+        except Exception as exc:  # ConfigError: an unknown -a source=NAME
+            raise UsageError(str(exc)) from None
+        spider._by_name = {s.name: s for s in spider.sources}
+        days = config.crawl.max_article_age_days
+        spider.max_age = timedelta(days=days) if days else None
+        spider.database_url = crawler.settings["CHIPWATCH_DATABASE_URL"]
+        spider._sessions = None
+        crawler.signals.connect(spider._dispose, signal=signals.spider_closed)
+        return spider
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        if self._sessions is None:
+            self._sessions = open_database(self.database_url)
+        return self._sessions
+
+    def _dispose(self) -> None:
+        if self._sessions is not None:
+            self._sessions.kw["bind"].dispose()
+
+    # ---- start ------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        listings: list[tuple[SourceConfig, str, str]] = []
+        for source in self.sources:
+            if "feed" in self.kinds:
+                listings += [(source, url, "feed") for url in source.feeds]
+            if "sitemap" in self.kinds:
+                listings += [(source, url, "sitemap") for url in source.sitemaps]
+            if "page" in self.kinds:
+                listings += [(source, url, "page") for url in source.pages]
+        validators = self._validators(url for _, url, _ in listings)
+        for source, url, kind in listings:
+            yield self.listing_request(url, source, kind, validators)
+        for url, name in self._retries():
+            yield self.article_request(ListingEntry(url=url), self._by_name[name])
+
+    def _validators(self, urls: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+        with self.sessions() as session:
+            return listing_validators(session, [url_key(u) for u in urls])
+
+    def _retries(self) -> list[tuple[str, str]]:
+        session: Session
+        with self.sessions() as session:
+            return pending_retries(session, list(self._by_name))
+
+    # ---- requests ---------------------------------------------------------------
+
+    def listing_request(
+        self,
+        url: str,
+        source: SourceConfig,
+        kind: str,
+        validators: dict[str, tuple[str | None, str | None]],
+    ) -> Request:
+        callback = {"feed": self.parse_feed, "sitemap": self.parse_sitemap, "page": self.parse_page}
+        if kind == "sitemap" and url.rstrip("/").endswith("/robots.txt"):
+            callback["sitemap"] = self.parse_robots
+        headers = {}
+        etag, modified = validators.get(url_key(url), (None, None))
+        if etag:
+            headers["If-None-Match"] = etag
+        if modified:
+            headers["If-Modified-Since"] = modified
+        return Request(
+            url,
+            callback=callback[kind],
+            errback=self.listing_failed,
+            headers=headers,
+            dont_filter=True,
+            priority=100,  # listings first: they feed the queue
+            meta={"source": source.name, "kind": kind, "handle_httpstatus_list": [304]},
+        )
+
+    def article_request(self, entry: ListingEntry, source: SourceConfig) -> Request:
+        return Request(
+            canonicalize(entry.url),
+            callback=self.parse_article,
+            errback=self.article_failed,
+            meta={
+                "source": source.name,
+                "kind": "article",
+                "listing_title": entry.title,
+                "listing_published": entry.published,
+            },
+        )
+
+    def article_requests(
+        self, entries: Iterable[ListingEntry], source: SourceConfig
+    ) -> Iterator[Request]:
+        cutoff = datetime.now(UTC) - self.max_age if self.max_age else None
+        for entry in entries:
+            if cutoff and entry.published and entry.published < cutoff:
+                counters.inc(self.crawler.stats, source.name, "skipped:too_old")
+                continue
+            yield self.article_request(entry, source)
+
+    # ---- listings ---------------------------------------------------------------
+
+    def _listing_answered(self, response: Response) -> ListingFetched:
+        counters.inc(self.crawler.stats, response.meta["source"], "listing_ok")
+        return ListingFetched(
+            source=response.meta["source"],
+            url=response.request.url if response.request else response.url,
+            kind=response.meta["kind"],
+            status=response.status,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+        )
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        source = self._source(response)
+        yield self._listing_answered(response)
+        if response.status == 304:
+            return
+        try:
+            listing = parse_feed(
+                response.body, url=response.url, content_type=_header(response, b"Content-Type")
+            )
+        except ListingError as exc:
+            self._listing_error(source, "not_a_feed", f"feed {response.url}: {exc}")
+            return
+        yield from self._listing_articles(listing, source)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        source = self._source(response)
+        yield self._listing_answered(response)
+        if response.status == 304:
+            return
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            max_size = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
+            try:
+                body = gunzip(body, max_size=max_size)
+            except (
+                OSError,
+                ValueError,
+            ) as exc:  # scrapy's _DecompressionMaxSizeExceeded is a ValueError
+                self._listing_error(source, "bad_gzip", f"sitemap {response.url}: {exc}")
+                return
+        try:
+            listing = parse_sitemap(body)
+        except ListingError as exc:
+            self._listing_error(source, "not_a_sitemap", f"sitemap {response.url}: {exc}")
+            return
+        if listing.sitemaps:
+            cutoff = datetime.now(UTC) - self.max_age if self.max_age else None
+            children = [
+                child.url
+                for child in listing.sitemaps
+                if not (cutoff and child.published and child.published < cutoff)
+            ]
+            validators = self._validators(children)
+            for url in children:
+                yield self.listing_request(url, source, "sitemap", validators)
+        if source.follow is not None:
+            entries = tuple(e for e in listing.entries if source.follow.search(e.url))
+            listing = ParsedListing(kind=listing.kind, entries=entries, invalid=listing.invalid)
+        yield from self._listing_articles(listing, source)
+
+    def parse_robots(self, response: Response) -> Iterator[Any]:
+        source = self._source(response)
+        urls = sitemaps_from_robots(response.body)
+        if not urls:
+            self._listing_error(source, "no_sitemap", f"{response.url}: no Sitemap: lines")
+        validators = self._validators(urls)
+        for url in urls:
+            yield self.listing_request(url, source, "sitemap", validators)
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        source = self._source(response)
+        yield self._listing_answered(response)
+        if response.status == 304:
+            return
+        if not isinstance(response, HtmlResponse) or source.follow is None:
+            self._listing_error(source, "not_html", f"page {response.url}: not an HTML page")
+            return
+        links = LinkExtractor(allow=(source.follow,), unique=True).extract_links(response)
+        entries = [ListingEntry(url=link.url, title=link.text.strip() or None) for link in links]
+        yield from self.article_requests(entries, source)
+
+    def _listing_articles(self, listing: ParsedListing, source: SourceConfig) -> Iterator[Any]:
+        if listing.invalid:
+            counters.inc(self.crawler.stats, source.name, "skipped:invalid_item", listing.invalid)
+        yield from self.article_requests(listing.entries, source)
+
+    def listing_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        source = self._by_name[request.meta["source"]]
+        kind, _final, detail = classify_failure(failure)
+        self._listing_error(
+            source,
+            kind.removeprefix("error:").removeprefix("skipped:"),
+            f"{request.meta['kind']} {request.url}: {detail}",
+        )
+
+    def _listing_error(self, source: SourceConfig, kind: str, message: str) -> None:
+        counters.inc(self.crawler.stats, source.name, f"error:{kind}")
+        counters.set_last_error(self.crawler.stats, source.name, message)
+        self.logger.warning("%s: %s", source.name, message)
+
+    # ---- articles ---------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        source = self._source(response)
+        requested = response.meta.get("redirect_urls", [response.url])[0]
+        if not isinstance(response, HtmlResponse):
+            content_type = _header(response, b"Content-Type") or "no content type"
+            yield PageSkipped(
+                source=source.name,
+                url=requested,
+                reason="skipped:not_html",
+                final=True,
+                status=response.status,
+                detail=content_type,
+            )
+            return
+        canonical = response.xpath("//link[@rel='canonical']/@href").get()
+        yield RawPage(
+            source=source.name,
+            url=response.url,
+            requested_url=requested,
+            status=response.status,
+            html=response.text,
+            language_hint=source.language,
+            listing_title=response.meta.get("listing_title"),
+            listing_published=response.meta.get("listing_published"),
+            canonical_url=response.urljoin(canonical.strip()) if canonical else None,
+            redirect_urls=tuple(response.meta.get("redirect_urls", ())),
+        )
+
+    def article_failed(self, failure: Failure) -> Iterator[PageSkipped]:
+        request = failure.request  # type: ignore[attr-defined]
+        reason, final, detail = classify_failure(failure)
+        status = failure.value.response.status if failure.check(HttpError) else None
+        self.logger.info("%s: article %s: %s", request.meta["source"], request.url, detail)
+        yield PageSkipped(
+            source=request.meta["source"],
+            url=request.url,
+            reason=reason,
+            final=final,
+            status=status,
+            detail=detail,
+        )
+
+    def _source(self, response: Response) -> SourceConfig:
+        return self._by_name[response.meta["source"]]
+
+
+def classify_failure(failure: Failure) -> tuple[str, bool, str]:
+    """(reason, final, detail) for a failed request: what `stats` counts, and whether the
+    URL is worth asking for again."""
+    exc = failure.value
+    if failure.check(HttpError):
+        status = exc.response.status
+        return f"error:http_{status}", status in FINAL_HTTP_STATUSES, f"HTTP {status}"
+    if failure.check(IgnoreRequest):
+        message = str(exc)
+        if "robots.txt" in message:
+            return "skipped:robots", True, "forbidden by robots.txt"
+        if "redirect" in message:
+            return "error:redirect_loop", True, message
+        return "skipped:ignored", True, message or "ignored"
+    if failure.check(DNSLookupError):
+        return "error:dns", False, f"DNS lookup failed: {exc}"
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "error:timeout", False, f"timed out: {exc}"
+    if failure.check(ConnectionRefusedError):
+        return "error:connection_refused", False, f"connection refused: {exc}"
+    message = str(exc) or type(exc).__name__
+    if re.search(r"max\w* ?size|larger than download max", message, re.IGNORECASE):
+        return "skipped:too_large", True, message
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+    return f"error:{name}", False, message
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+class FeedsSpider(NewsSpider):
+    """Only the sources' feeds."""
+
+    name = "feeds"
+    kinds = frozenset({"feed"})
+
+
+class SitemapsSpider(NewsSpider):
+    """Only the sources' sitemaps."""
+
+    name = "sitemaps"
+    kinds = frozenset({"sitemap"})
+
+
+class PagesSpider(NewsSpider):
+    """Only the sources' section pages."""
+
+    name = "pages"
+    kinds = frozenset({"page"})
+
+
+__all__ = ["FeedsSpider", "NewsSpider", "PagesSpider", "SitemapsSpider", "classify_failure"]

@@ -1,0 +1,228 @@
+"""Articles and per-URL state: the few functions the crawler and the CLI use.
+
+Every function takes a session and leaves the transaction to the caller, so one batch of
+articles commits (or vanishes, if the process dies) as a whole.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from chipwatch.storage.models import Article, UrlState, utcnow
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """An extracted article, ready to store. `keys` maps every dedup key that leads to
+    it (requested URL, final URL after redirects, rel=canonical) to its URL."""
+
+    url: str
+    source: str
+    text: str
+    content_hash: str
+    keys: dict[str, str]
+    title: str | None = None
+    author: str | None = None
+    description: str | None = None
+    site_name: str | None = None
+    published_at: datetime | None = None
+    language: str | None = None
+    html: str | None = None
+    status: int | None = 200
+    fetched_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True)
+class UrlOutcome:
+    """An article URL that gave no article: skipped (with a reason) or failed."""
+
+    key: str
+    url: str
+    source: str
+    outcome: str  # skipped:<reason> | error:<kind>
+    final: bool  # permanent: never request again
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class ListingState:
+    key: str
+    url: str
+    source: str
+    kind: str
+    status: int
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    url: str
+    source: str
+    stored: bool
+    article_id: int
+
+
+def store_articles(session: Session, records: Sequence[ArticleRecord]) -> list[StoreResult]:
+    """Insert new articles; an article already known by any of its keys, by URL, or by
+    the same text from the same source is not stored twice (its keys become aliases)."""
+    all_keys = {key for record in records for key in record.keys}
+    _load_url_states(session, all_keys)
+    results = []
+    for record in records:
+        existing = _find_existing(session, record)
+        if existing is None:
+            article = Article(
+                url=record.url,
+                source=record.source,
+                title=record.title,
+                author=record.author,
+                description=record.description,
+                site_name=record.site_name,
+                published_at=record.published_at,
+                fetched_at=record.fetched_at,
+                language=record.language,
+                text=record.text,
+                content_hash=record.content_hash,
+                raw_html=zlib.compress(record.html.encode("utf-8"), 6) if record.html else None,
+            )
+            session.add(article)
+            session.flush()
+            article_id, stored = article.id, True
+        else:
+            article_id, stored = existing, False
+        for key, url in record.keys.items():
+            state = _url_state(session, key, url, record.source, "article")
+            state.article_id = article_id
+            state.outcome = "stored" if stored and url == record.url else "duplicate"
+            state.final = True
+            state.last_status = record.status
+            state.last_fetched = record.fetched_at
+        results.append(StoreResult(record.url, record.source, stored, article_id))
+    session.flush()
+    return results
+
+
+def _find_existing(session: Session, record: ArticleRecord) -> int | None:
+    for key in record.keys:
+        state = session.get(UrlState, key)
+        if state is not None and state.article_id is not None:
+            return state.article_id
+    return session.scalar(
+        select(Article.id).where(
+            or_(
+                Article.url == record.url,
+                (Article.content_hash == record.content_hash) & (Article.source == record.source),
+            )
+        )
+    )
+
+
+def record_outcomes(session: Session, outcomes: Iterable[UrlOutcome], *, max_failures: int) -> None:
+    outcomes = list(outcomes)
+    _load_url_states(session, {o.key for o in outcomes})
+    now = utcnow()
+    for outcome in outcomes:
+        state = _url_state(session, outcome.key, outcome.url, outcome.source, "article")
+        if state.article_id is not None:
+            continue  # a later alias of a stored article; nothing to learn
+        state.outcome = outcome.outcome
+        state.last_status = outcome.status
+        state.last_fetched = now
+        if outcome.final:
+            state.final = True
+        else:
+            state.failures += 1
+            state.final = state.failures >= max_failures
+    session.flush()
+
+
+def save_listing_states(session: Session, states: Iterable[ListingState]) -> None:
+    states = list(states)
+    _load_url_states(session, {s.key for s in states})
+    now = utcnow()
+    for listing in states:
+        state = _url_state(session, listing.key, listing.url, listing.source, listing.kind)
+        state.last_status = listing.status
+        state.last_fetched = now
+        if listing.status != 304:  # a 304 carries no new validators
+            state.etag = listing.etag
+            state.last_modified = listing.last_modified
+    session.flush()
+
+
+def listing_validators(
+    session: Session, keys: Iterable[str]
+) -> dict[str, tuple[str | None, str | None]]:
+    rows = session.execute(
+        select(UrlState.key, UrlState.etag, UrlState.last_modified).where(
+            UrlState.key.in_(list(keys))
+        )
+    )
+    return {key: (etag, modified) for key, etag, modified in rows if etag or modified}
+
+
+def known_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    """Keys never to request again: stored articles, their aliases, permanent skips and
+    URLs that failed too often."""
+    keys = list(keys)
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
+        chunk = keys[start : start + 500]
+        found.update(
+            session.scalars(
+                select(UrlState.key).where(UrlState.key.in_(chunk), UrlState.final.is_(True))
+            )
+        )
+    return found
+
+
+def pending_retries(session: Session, sources: Iterable[str]) -> list[tuple[str, str]]:
+    """Article URLs that failed transiently and are worth another try: (url, source)."""
+    rows = session.execute(
+        select(UrlState.url, UrlState.source).where(
+            UrlState.kind == "article",
+            UrlState.final.is_(False),
+            UrlState.article_id.is_(None),
+            UrlState.failures > 0,
+            UrlState.source.in_(list(sources)),
+        )
+    )
+    return [(url, source) for url, source in rows]
+
+
+def iter_articles(
+    session: Session, *, since: datetime | None = None, sources: Sequence[str] = ()
+) -> Iterator[Article]:
+    statement = select(Article).order_by(Article.fetched_at, Article.id)
+    if since is not None:
+        statement = statement.where(Article.fetched_at >= since)
+    if sources:
+        statement = statement.where(Article.source.in_(sources))
+    yield from session.scalars(statement.execution_options(yield_per=500))
+
+
+def raw_html(article: Article) -> str | None:
+    return zlib.decompress(article.raw_html).decode("utf-8") if article.raw_html else None
+
+
+def _load_url_states(session: Session, keys: set[str]) -> None:
+    """One query fills the identity map, so the per-key `session.get` calls are free."""
+    keys_list = list(keys)
+    for start in range(0, len(keys_list), 500):
+        session.scalars(
+            select(UrlState).where(UrlState.key.in_(keys_list[start : start + 500]))
+        ).all()
+
+
+def _url_state(session: Session, key: str, url: str, source: str, kind: str) -> UrlState:
+    state = session.get(UrlState, key)
+    if state is None:
+        state = UrlState(key=key, url=url, source=source, kind=kind, failures=0, final=False)
+        session.add(state)
+    return state

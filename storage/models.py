@@ -1,0 +1,139 @@
+"""The schema, as SQLAlchemy 2 typed models. Portable: nothing dialect-specific here
+(SQLite's full-text index lives in `fts.py`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+URL_LENGTH = 2048
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes in, UTC datetimes out, on every backend.
+
+    SQLite keeps no offset, so values are normalised to UTC before they are written and
+    marked UTC when read back."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: chipwatch stores aware datetimes only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(URL_LENGTH), unique=True)
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    site_name: Mapped[str | None] = mapped_column(String(300))
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    language: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # zlib-compressed UTF-8 HTML, so articles can be re-extracted later.
+    raw_html: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+    urls: Mapped[list[UrlState]] = relationship(back_populates="article")
+
+
+class UrlState(Base):
+    """What we know of one URL: listing validators, the outcome of an article fetch, and
+    which stored article it leads to (its own, a redirect's or a rel=canonical alias)."""
+
+    __tablename__ = "urls"
+
+    # The dedup key (see crawler.urls.url_key): tracking parameters, fragment and a
+    # trailing slash do not make a new URL.
+    key: Mapped[str] = mapped_column(String(URL_LENGTH), primary_key=True)
+    url: Mapped[str] = mapped_column(String(URL_LENGTH))
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # feed | sitemap | page | article
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    # stored | duplicate | skipped:<reason> | error:<kind>
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    final: Mapped[bool] = mapped_column(default=False)  # never request this URL again
+    failures: Mapped[int] = mapped_column(default=0)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_fetched: Mapped[datetime | None]
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+
+    article: Mapped[Article | None] = relationship(back_populates="urls")
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[datetime | None]
+    # running | finished | <scrapy close reason>; a "running" row of a dead process
+    # reads as interrupted.
+    status: Mapped[str] = mapped_column(String(32), default="running")
+    spider: Mapped[str] = mapped_column(String(64))
+    counters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    sources: Mapped[list[CrawlRunSource]] = relationship(
+        back_populates="run", cascade="all, delete-orphan"
+    )
+
+
+class CrawlRunSource(Base):
+    __tablename__ = "crawl_run_sources"
+    __table_args__ = (Index("ix_crawl_run_sources_source_run", "source", "run_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(200))
+    requests: Mapped[int] = mapped_column(default=0)
+    not_modified: Mapped[int] = mapped_column(default=0)
+    new_articles: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[dict[str, Any]] = mapped_column(default=dict)  # reason -> count
+    errors: Mapped[dict[str, Any]] = mapped_column(default=dict)  # kind -> count
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    run: Mapped[CrawlRun] = relationship(back_populates="sources")

@@ -178,13 +178,13 @@ def _parse_source(checker: _Checker, index: int, raw: Any) -> SourceConfig:
     where = f"sources[{index}]"
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{checker.path}: {where}: expected a table")
-    checker.only_keys(
-        raw, where, {"name", "language", "feeds", "sitemaps", "pages", "follow", "enabled"}
-    )
     name = checker.get(raw, where, "name", str, None)
     if not name or not name.strip():
         raise ConfigError(f"{checker.path}: {where}.name: expected a non-empty string")
     where = f"sources[{index}] ({name})"
+    checker.only_keys(
+        raw, where, {"name", "language", "feeds", "sitemaps", "pages", "follow", "enabled"}
+    )
     language = checker.get(raw, where, "language", str, None)
     feeds = checker.url_list(raw, where, "feeds")
     sitemaps = checker.url_list(raw, where, "sitemaps")

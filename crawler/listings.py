@@ -76,7 +76,8 @@ def _entry_link(item: Any) -> str | None:
 
 def _entry_date(item: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = item.get(key)
+        # dict.get: FeedParserDict.get maps updated→published with a DeprecationWarning
+        value = dict.get(item, key)
         if value:
             # feedparser normalises to UTC struct_time
             return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)

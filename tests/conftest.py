@@ -1,0 +1,80 @@
+"""Shared fixtures: a config in a temporary folder and the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO.parent / "shared" / "seeds"
+
+
+def write_config(folder: Path, body: str) -> Path:
+    path = folder / "chipwatch.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def source_block(
+    name: str,
+    *,
+    feeds: list[str] = (),  # type: ignore[assignment]
+    sitemaps: list[str] = (),  # type: ignore[assignment]
+    pages: list[str] = (),  # type: ignore[assignment]
+    follow: str | None = None,
+    language: str = "de",
+) -> str:
+    def toml_list(urls: list[str]) -> str:
+        return "[" + ", ".join(f'"{u}"' for u in urls) + "]"
+
+    lines = [
+        "[[sources]]",
+        f'name = "{name}"',
+        f'language = "{language}"',
+        f"feeds = {toml_list(list(feeds))}",
+        f"sitemaps = {toml_list(list(sitemaps))}",
+        f"pages = {toml_list(list(pages))}",
+    ]
+    if follow:
+        lines.append(f"follow = '{follow}'")
+    return "\n".join(lines) + "\n"
+
+
+FAST_CRAWL = """
+[database]
+url = "sqlite:///chipwatch.db"
+
+[crawl]
+delay = 0
+timeout = 10
+retries = 1
+extract_workers = 2
+max_article_age_days = 0
+"""
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run `python -m chipwatch …` as cron would: no TTY, its own process."""
+
+    def run(*args: str, config: Path | None = None, timeout: float = 120, **env: str):
+        argv = [sys.executable, "-m", "chipwatch"]
+        if config is not None:
+            argv += ["--config", str(config)]
+        environment = {**os.environ, **env}
+        environment.pop("CHIPWATCH_CONFIG", None)
+        return subprocess.run(
+            argv + list(args),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=tmp_path,
+            env=environment,
+        )
+
+    return run

@@ -1,0 +1,125 @@
+"""Feed and sitemap parsing as pure functions, without a crawl."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime
+
+import pytest
+
+from chipwatch.crawler.listings import (
+    ListingError,
+    parse_feed,
+    parse_sitemap,
+    parse_w3c_date,
+    sitemaps_from_robots,
+)
+
+RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>T</title>
+<item><title>Good one</title><link>https://n.example/a.html</link>
+<pubDate>Mon, 01 Sep 2025 10:00:00 +0200</pubDate></item>
+<item><title>No link at all</title><description>x</description></item>
+<item><title>Bad & unescaped date</title><link>https://n.example/b.html</link><pubDate>garbage</pubDate></item>
+<item><title>Guid only</title><guid isPermaLink="true">https://n.example/c.html</guid></item>
+</channel></rss>"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>x</id><updated>2025-09-01T00:00:00Z</updated>
+<entry><title>Atom entry</title><id>tag:x,2025:1</id>
+<link rel="alternate" href="https://n.example/atom.html"/>
+<updated>2025-09-02T08:30:00+02:00</updated></entry></feed>"""
+
+RDF = b"""<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+<channel rdf:about="https://n.example/"><title>T</title><link>https://n.example/</link><description>d</description></channel>
+<item rdf:about="https://n.example/rdf.html"><title>RDF item</title><link>https://n.example/rdf.html</link></item>
+</rdf:RDF>"""
+
+
+def test_rss_malformed_items_do_not_lose_the_good_ones() -> None:
+    listing = parse_feed(RSS, url="https://n.example/feed")
+    assert [e.url for e in listing.entries] == [
+        "https://n.example/a.html",
+        "https://n.example/b.html",
+        "https://n.example/c.html",
+    ]
+    assert listing.invalid == 1
+    assert listing.entries[0].published == datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
+    assert listing.entries[1].published is None
+    assert listing.entries[0].title == "Good one"
+
+
+def test_atom_and_rdf_feeds() -> None:
+    atom = parse_feed(ATOM, url="https://n.example/atom")
+    assert atom.kind == "atom10"
+    assert [(e.url, e.published) for e in atom.entries] == [
+        ("https://n.example/atom.html", datetime(2025, 9, 2, 6, 30, tzinfo=UTC))
+    ]
+    rdf = parse_feed(RDF, url="https://n.example/rdf")
+    assert rdf.kind == "rss10"
+    assert [e.url for e in rdf.entries] == ["https://n.example/rdf.html"]
+
+
+def test_html_page_is_not_a_feed() -> None:
+    with pytest.raises(ListingError, match="not a feed"):
+        parse_feed(b"<html><body><p>Hello</p></body></html>", url="https://n.example/")
+
+
+NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>https://n.example/news/1.html</loc>
+<news:news><news:publication><news:name>N</news:name><news:language>de</news:language></news:publication>
+<news:publication_date>2025-09-03T09:15:00+02:00</news:publication_date>
+<news:title>Cambricon legt zu</news:title></news:news></url>
+<url><loc>https://n.example/news/2.html</loc><lastmod>2025-09-04</lastmod></url>
+<url><loc>not a url</loc></url>
+</urlset>"""
+
+
+def test_news_sitemap_gives_titles_and_publication_dates() -> None:
+    listing = parse_sitemap(NEWS_SITEMAP)
+    assert listing.kind == "news-sitemap"
+    first, second = listing.entries
+    assert first.title == "Cambricon legt zu"
+    assert first.published == datetime(2025, 9, 3, 7, 15, tzinfo=UTC)
+    assert second.published == datetime(2025, 9, 4, tzinfo=UTC)
+    assert listing.invalid == 1
+
+
+def test_sitemap_index_lists_children_with_lastmod() -> None:
+    body = b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+    <sitemap><loc>https://n.example/s1.xml.gz</loc><lastmod>2025-09-01</lastmod></sitemap>
+    <sitemap><loc>https://n.example/s2.xml</loc></sitemap></sitemapindex>"""
+    listing = parse_sitemap(gzip.decompress(gzip.compress(body)))
+    assert listing.kind == "sitemapindex"
+    assert [(c.url, c.published) for c in listing.sitemaps] == [
+        ("https://n.example/s1.xml.gz", datetime(2025, 9, 1, tzinfo=UTC)),
+        ("https://n.example/s2.xml", None),
+    ]
+
+
+def test_sitemap_parser_does_not_resolve_entities() -> None:
+    body = b"""<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>
+    <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://n.example/&e;</loc></url></urlset>"""
+    listing = parse_sitemap(body)
+    assert all("root:" not in e.url for e in listing.entries)
+
+
+def test_not_a_sitemap() -> None:
+    with pytest.raises(ListingError, match="not a sitemap"):
+        parse_sitemap(b"<html><body>x</body></html>")
+
+
+def test_robots_sitemap_lines() -> None:
+    robots = b"User-agent: *\nDisallow: /private/\nSitemap: https://n.example/sitemap.xml\nsitemap:https://n.example/news.xml\n"
+    assert sitemaps_from_robots(robots) == (
+        "https://n.example/sitemap.xml",
+        "https://n.example/news.xml",
+    )
+
+
+def test_w3c_dates() -> None:
+    assert parse_w3c_date("2025-09-03T09:15:00Z") == datetime(2025, 9, 3, 9, 15, tzinfo=UTC)
+    assert parse_w3c_date("yesterday") is None

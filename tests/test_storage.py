@@ -1,0 +1,205 @@
+"""Storage repository functions against a real SQLite database (WAL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from chipwatch.storage import (
+    Article,
+    ArticleRecord,
+    ListingState,
+    SearchSyntaxError,
+    UrlOutcome,
+    known_keys,
+    listing_validators,
+    open_database,
+    pending_retries,
+    raw_html,
+    record_outcomes,
+    save_listing_states,
+    search,
+    store_articles,
+)
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> sessionmaker[Session]:
+    return open_database(f"sqlite:///{tmp_path / 'cw.db'}")
+
+
+def record(
+    url: str,
+    text_: str,
+    *,
+    source: str = "s",
+    keys: dict[str, str] | None = None,
+    title: str = "Title",
+) -> ArticleRecord:
+    return ArticleRecord(
+        url=url,
+        source=source,
+        text=text_,
+        content_hash=str(hash(text_)),
+        keys=keys or {url: url},
+        title=title,
+        published_at=datetime(2025, 9, 1, 10, tzinfo=UTC),
+        html=f"<p>{text_}</p>",
+    )
+
+
+def test_sqlite_runs_in_wal_mode(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_store_dedupes_by_any_key_url_and_same_source_text(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        first = store_articles(
+            session,
+            [
+                record(
+                    "https://n/a",
+                    "Nvidia H20 text",
+                    keys={"https://n/a": "https://n/a", "https://n/a?x": "https://n/a?x"},
+                ),
+            ],
+        )
+        again = store_articles(
+            session,
+            [
+                record("https://n/a", "Nvidia H20 text changed"),  # same URL
+                record(
+                    "https://n/amp", "other", keys={"https://n/a?x": "https://n/amp"}
+                ),  # same key
+                record("https://n/copy", "Nvidia H20 text"),  # same text, same source
+                record("https://m/copy", "Nvidia H20 text", source="other"),  # other source: kept
+            ],
+        )
+    assert first[0].stored
+    assert [r.stored for r in again] == [False, False, False, True]
+    assert {r.article_id for r in again[:3]} == {first[0].article_id}
+    with sessions() as session:
+        assert (
+            session.scalar(select(Article).where(Article.url == "https://n/a")).text
+            == "Nvidia H20 text"
+        )
+        assert known_keys(
+            session, ["https://n/a", "https://n/a?x", "https://n/copy", "https://n/new"]
+        ) == {"https://n/a", "https://n/a?x", "https://n/copy"}
+
+
+def test_raw_html_is_kept_compressed(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        store_articles(session, [record("https://n/a", "Body text")])
+    with sessions() as session:
+        article = session.scalar(select(Article))
+        assert raw_html(article) == "<p>Body text</p>"
+        assert article.published_at == datetime(2025, 9, 1, 10, tzinfo=UTC)
+
+
+def test_transient_failures_become_final_after_max(sessions: sessionmaker[Session]) -> None:
+    outcome = UrlOutcome(
+        key="https://n/x",
+        url="https://n/x",
+        source="s",
+        outcome="error:http_500",
+        final=False,
+        status=500,
+    )
+    for attempt in range(1, 4):
+        with sessions.begin() as session:
+            record_outcomes(session, [outcome], max_failures=3)
+        with sessions() as session:
+            retry = pending_retries(session, ["s"])
+            known = known_keys(session, ["https://n/x"])
+        if attempt < 3:
+            assert retry == [("https://n/x", "s")] and not known
+        else:
+            assert retry == [] and known == {"https://n/x"}
+
+
+def test_permanent_skip_is_final_at_once(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        record_outcomes(
+            session,
+            [
+                UrlOutcome(
+                    key="https://n/p.pdf",
+                    url="https://n/p.pdf",
+                    source="s",
+                    outcome="skipped:not_html",
+                    final=True,
+                )
+            ],
+            max_failures=3,
+        )
+    with sessions() as session:
+        assert known_keys(session, ["https://n/p.pdf"]) == {"https://n/p.pdf"}
+
+
+def test_listing_validators_survive_a_304(sessions: sessionmaker[Session]) -> None:
+    state = ListingState(
+        key="https://n/feed",
+        url="https://n/feed",
+        source="s",
+        kind="feed",
+        status=200,
+        etag='"v1"',
+        last_modified="Mon, 01 Sep 2025 10:00:00 GMT",
+    )
+    with sessions.begin() as session:
+        save_listing_states(session, [state])
+    with sessions.begin() as session:
+        save_listing_states(
+            session,
+            [
+                ListingState(
+                    **{**state.__dict__, "status": 304, "etag": None, "last_modified": None}
+                )
+            ],
+        )
+    with sessions() as session:
+        assert listing_validators(session, ["https://n/feed"]) == {
+            "https://n/feed": ('"v1"', "Mon, 01 Sep 2025 10:00:00 GMT")
+        }
+
+
+def test_full_text_search_handles_hyphens_umlauts_and_negation(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        store_articles(
+            session,
+            [
+                record(
+                    "https://n/1",
+                    "Nvidias H20-Chips für chinesische Kunden in München",
+                    title="Eins",
+                ),
+                record("https://n/2", "Huawei Ascend 910C und AMD MI308", title="Zwei"),
+                record("https://n/3", "寒武纪发布新一代思元芯片", title="Drei"),
+            ],
+        )
+    with sessions() as session:
+
+        def ids(q: str) -> list[str]:
+            found = {h.article_id for h in search(session, q)}
+            return sorted(
+                a.url for a in session.scalars(select(Article).where(Article.id.in_(found)))
+            )
+
+        assert ids("h20") == ["https://n/1"]
+        assert ids("munchen") == ["https://n/1"]
+        assert ids('"h20 chips"') == ["https://n/1"]
+        assert ids("chines*") == ["https://n/1"]
+        assert ids("ascend OR h20") == ["https://n/1", "https://n/2"]
+        assert ids("huawei -amd") == []
+        assert ids("寒武纪") == ["https://n/3"]
+        assert "[H20]" in search(session, "h20")[0].snippet
+        with pytest.raises(SearchSyntaxError):
+            search(session, "   ")

@@ -9,6 +9,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -89,10 +90,18 @@ class ExtractPipeline:
             author=result.author,
             description=result.description,
             site_name=result.site_name,
-            # A feed or news sitemap gives the time of day; htmldate often only the day.
-            published_at=item.listing_published or result.published_at,
+            published_at=choose_published(item.listing_published, result.published_at),
             language=result.language,
         )
+
+
+def choose_published(listed: datetime | None, on_page: datetime | None) -> datetime | None:
+    """The page's own date is the authority; a feed or news sitemap date that agrees with
+    it (within a day) is preferred because it carries the time of day, which htmldate
+    often cannot find."""
+    if listed is None or on_page is None:
+        return listed or on_page
+    return listed if abs(listed - on_page) <= timedelta(days=1) else on_page
 
 
 def _extract(html: str, url: str, language_hint: str | None) -> Any:

@@ -167,6 +167,17 @@ def listing_validators(
     return {key: (etag, modified) for key, etag, modified in rows if etag or modified}
 
 
+def listing_urls(
+    session: Session, source: str, kind: str, *, seen_since: datetime | None = None
+) -> list[str]:
+    """Listings of one kind recorded for a source, e.g. the child sitemaps of an index
+    that answered 304 (its children may still have changed)."""
+    statement = select(UrlState.url).where(UrlState.source == source, UrlState.kind == kind)
+    if seen_since is not None:
+        statement = statement.where(UrlState.first_seen >= seen_since)
+    return list(session.scalars(statement.order_by(UrlState.first_seen)))
+
+
 def known_keys(session: Session, keys: Iterable[str]) -> set[str]:
     """Keys never to request again: stored articles, their aliases, permanent skips and
     URLs that failed too often."""

@@ -6,7 +6,6 @@ import gzip
 from datetime import UTC, datetime
 
 import pytest
-
 from chipwatch.crawler.listings import (
     ListingError,
     parse_feed,

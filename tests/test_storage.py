@@ -6,9 +6,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session, sessionmaker
-
 from chipwatch.storage import (
     Article,
     ArticleRecord,
@@ -25,6 +22,8 @@ from chipwatch.storage import (
     search,
     store_articles,
 )
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 
 @pytest.fixture
@@ -118,9 +117,11 @@ def test_transient_failures_become_final_after_max(sessions: sessionmaker[Sessio
             retry = pending_retries(session, ["s"])
             known = known_keys(session, ["https://n/x"])
         if attempt < 3:
-            assert retry == [("https://n/x", "s")] and not known
+            assert retry == [("https://n/x", "s")]
+            assert not known
         else:
-            assert retry == [] and known == {"https://n/x"}
+            assert retry == []
+            assert known == {"https://n/x"}
 
 
 def test_permanent_skip_is_final_at_once(sessions: sessionmaker[Session]) -> None:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from chipwatch.crawler.urls import canonicalize, url_key
 
 

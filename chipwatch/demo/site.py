@@ -490,8 +490,8 @@ def _article_body(article: SiteArticle) -> str:
 def _share_bar(ctx: _Ctx, article: SiteArticle, canonical: str) -> str:
     lab = _labels(article.language)
     buttons = "".join(
-        f'<button type="button" class="share-button" data-network="{n}">{n.title()}</button>'
-        for n in ("facebook", "x", "linkedin", "whatsapp")
+        f'<button type="button" class="share-button" data-network="{n.lower()}">{n}</button>'
+        for n in ("Facebook", "X", "LinkedIn", "WhatsApp")
     )
     return (
         f'<div class="share-bar social-share" aria-label="{_e(lab["share"])}">'
@@ -632,9 +632,9 @@ def _related_for(ctx: _Ctx, article: SiteArticle, count: int = 4) -> list[SiteAr
     others = [a for a in ctx.articles if a.url_path != article.url_path]
     if not others:
         return []
-    start = next((i for i, a in enumerate(ctx.articles) if a is article), -1) + 1
-    picked = [others[(start + i) % len(others)] for i in range(min(count, len(others)))]
-    return list(dict.fromkeys(picked))
+    # Start right after the article itself (whose slot `others` no longer has).
+    start = next((i for i, a in enumerate(ctx.articles) if a is article), 0)
+    return [others[(start + i) % len(others)] for i in range(min(count, len(others)))]
 
 
 # --------------------------------------------------------------------------- listings

@@ -23,7 +23,12 @@ from chipwatch.crawler.listings import (
     sitemaps_from_robots,
 )
 from chipwatch.crawler.urls import canonicalize, url_key
-from chipwatch.storage import listing_validators, open_database, pending_retries
+from chipwatch.storage import (
+    listing_urls,
+    listing_validators,
+    open_database,
+    pending_retries,
+)
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, UsageError
@@ -122,6 +127,8 @@ class NewsSpider(Spider):
         source: SourceConfig,
         kind: str,
         validators: dict[str, tuple[str | None, str | None]],
+        *,
+        child: bool = False,
     ) -> Request:
         callback = {"feed": self.parse_feed, "sitemap": self.parse_sitemap, "page": self.parse_page}
         if kind == "sitemap" and url.rstrip("/").endswith("/robots.txt"):
@@ -139,7 +146,12 @@ class NewsSpider(Spider):
             headers=headers,
             dont_filter=True,
             priority=100,  # listings first: they feed the queue
-            meta={"source": source.name, "kind": kind, "handle_httpstatus_list": [304]},
+            meta={
+                "source": source.name,
+                "kind": kind,
+                "child": child,
+                "handle_httpstatus_list": [304],
+            },
         )
 
     def article_request(self, entry: ListingEntry, source: SourceConfig) -> Request:
@@ -147,6 +159,10 @@ class NewsSpider(Spider):
             canonicalize(entry.url),
             callback=self.parse_article,
             errback=self.article_failed,
+            # KnownUrlMiddleware already keeps one request per article; the scheduler's
+            # own filter would silently drop redirects (a loop, a chain into an article
+            # fetched directly) instead of letting them end in a recorded outcome.
+            dont_filter=True,
             meta={
                 "source": source.name,
                 "kind": "article",
@@ -196,6 +212,7 @@ class NewsSpider(Spider):
         source = self._source(response)
         yield self._listing_answered(response)
         if response.status == 304:
+            yield from self._recheck_children(response, source)
             return
         body = response.body
         if body[:2] == b"\x1f\x8b":
@@ -222,11 +239,24 @@ class NewsSpider(Spider):
             ]
             validators = self._validators(children)
             for url in children:
-                yield self.listing_request(url, source, "sitemap", validators)
+                yield self.listing_request(url, source, "sitemap", validators, child=True)
         if source.follow is not None:
             entries = tuple(e for e in listing.entries if source.follow.search(e.url))
             listing = ParsedListing(kind=listing.kind, entries=entries, invalid=listing.invalid)
         yield from self._listing_articles(listing, source)
+
+    def _recheck_children(self, response: Response, source: SourceConfig) -> Iterator[Request]:
+        """An unchanged sitemap index says nothing about its children (news sitemaps
+        change while the index stays put): ask each known child again, conditionally."""
+        if response.meta.get("child") or response.url not in source.sitemaps:
+            return
+        since = datetime.now(UTC) - (self.max_age or timedelta(days=30))
+        with self.sessions() as session:
+            children = listing_urls(session, source.name, "sitemap", seen_since=since)
+        children = [url for url in children if url not in source.sitemaps]
+        validators = self._validators(children)
+        for url in children:
+            yield self.listing_request(url, source, "sitemap", validators, child=True)
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
         source = self._source(response)

@@ -1,0 +1,212 @@
+"""End to end: the real CLI crawls the local news web with its traps into SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from chipwatch.crawler.urls import canonicalize, url_key
+
+from chipwatch.demo.server import NewsServer
+from chipwatch.demo.site import NewsSite
+from tests.conftest import FAST_CRAWL, source_block, write_config
+from tests.newsweb import (
+    load_seed_articles,
+    normalize_ws,
+    seed_expectations,
+    seeds_available,
+    trap_site,
+)
+
+pytestmark = pytest.mark.skipif(
+    not seeds_available(), reason="../shared/seeds is not beside the checkout"
+)
+
+ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html/?$"
+
+
+@dataclass
+class Crawled:
+    server: NewsServer
+    site: NewsSite
+    config: Path
+    db: Path
+    first: object  # CompletedProcess of run 1
+    second: object
+    first_log: list
+    second_log: list
+
+    def rows(self, sql: str, *args: object) -> list[tuple]:
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute(sql, args).fetchall()
+
+
+def trap_config(folder: Path, base: str, *, max_page_bytes: int = 1_000_000) -> Path:
+    body = FAST_CRAWL.replace("[crawl]", f"[crawl]\nmax_page_bytes = {max_page_bytes}")
+    body += source_block(
+        "Trap News",
+        feeds=[f"{base}/feeds/rss.xml", f"{base}/feeds/atom.xml"],
+        sitemaps=[f"{base}/sitemap_index.xml"],
+        pages=[f"{base}/thema/chips/"],
+        follow=ARTICLE_PATTERN,
+    )
+    return write_config(folder, body)
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
+    import subprocess
+    import sys
+
+    folder = tmp_path_factory.mktemp("crawl")
+    site = trap_site(load_seed_articles())
+    with NewsServer(site) as server:
+        config = trap_config(folder, server.base_url)
+
+        def cli(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "chipwatch", "--config", str(config), *args],
+                capture_output=True,
+                text=True,
+                timeout=180,
+                cwd=folder,
+            )
+
+        first = cli("crawl")
+        first_log = server.log
+        server.clear_log()
+        second = cli("crawl")
+        second_log = server.log
+        yield Crawled(
+            server, site, config, folder / "chipwatch.db", first, second, first_log, second_log
+        )
+
+
+def test_crawl_exits_zero_and_is_silent_under_cron(crawled: Crawled) -> None:
+    assert crawled.first.returncode == 0, crawled.first.stderr
+    assert crawled.first.stdout == ""
+    assert crawled.second.returncode == 0, crawled.second.stderr
+    assert crawled.second.stdout == ""
+
+
+def test_exact_stored_set(crawled: Crawled) -> None:
+    base = crawled.server.base_url
+    traps = crawled.site.trap_urls(base)
+    expected = set(crawled.site.article_urls(base)) | {traps["busy"]}
+    stored = {url for (url,) in crawled.rows("SELECT url FROM articles")}
+    assert stored == {canonicalize(u) for u in expected}
+    assert len(crawled.rows("SELECT id FROM articles")) == 6
+
+
+def test_seed_articles_have_clean_text_titles_dates_languages(crawled: Crawled) -> None:
+    base = crawled.server.base_url
+    expectations = seed_expectations()
+    by_url = {
+        row[0]: row
+        for row in crawled.rows(
+            "SELECT url, title, text, language, published_at, author FROM articles"
+        )
+    }
+    for key, article in zip(sorted(expectations), crawled.site.articles, strict=True):
+        url, title, text, language, published, author = by_url[base + article.url_path]
+        expected = expectations[key]
+        body = normalize_ws(text)
+        assert title == expected.title
+        assert expected.first_sentence in body
+        assert expected.last_sentence in body
+        for junk in (*expected.boilerplate, "Job, der Bot", "Alle akzeptieren", "Impressum"):
+            assert junk not in body, (key, junk)
+        assert language == article.language
+        assert (
+            published[:10] == article.published.astimezone().date().isoformat()
+            or published[:10] == article.published.date().isoformat()
+        )
+    assert by_url[base + crawled.site.articles[2].url_path][5] == "Michael Förtsch"
+
+
+def test_iso_8859_1_page_is_decoded_by_its_meta_tag(crawled: Crawled) -> None:
+    legacy = crawled.site.trap_urls(crawled.server.base_url)["legacy_charset"]
+    (text,) = crawled.rows("SELECT text FROM articles WHERE url = ?", legacy)[0]
+    assert "\ufffd" not in text
+    assert any(ch in text for ch in "äöüß")
+
+
+def test_aliases_point_to_one_article(crawled: Crawled) -> None:
+    base = crawled.server.base_url
+    traps = crawled.site.trap_urls(base)
+    first_article = base + crawled.site.articles[0].url_path
+    (first_id,) = crawled.rows("SELECT id FROM articles WHERE url = ?", first_article)[0]
+    amp_row = crawled.rows(
+        "SELECT article_id, outcome FROM urls WHERE key = ?", url_key(traps["amp"])
+    )
+    assert amp_row == [(first_id, "duplicate")]
+
+
+def test_skip_and_error_counts_per_reason(crawled: Crawled) -> None:
+    (run_id,) = crawled.rows("SELECT min(id) FROM crawl_runs")[0]
+    (skipped, errors, new) = crawled.rows(
+        "SELECT skipped, errors, new_articles FROM crawl_run_sources WHERE run_id = ?", run_id
+    )[0]
+    import json
+
+    skipped, errors = json.loads(skipped), json.loads(errors)
+    assert new == 6
+    # duplicates: the AMP copy (rel=canonical), and the redirect chain into an article
+    # that is also listed directly (whichever of the two arrives second)
+    assert skipped == {
+        "not_html": 1,
+        "too_large": 1,
+        "robots": 1,
+        "invalid_item": 1,
+        "duplicate": 2,
+    }
+    assert errors == {"http_404": 1, "http_500": 1, "redirect_loop": 1}
+
+
+def test_politeness_user_agent_robots_and_retry_after(crawled: Crawled) -> None:
+    traps = crawled.site.trap_urls(crawled.server.base_url)
+    assert all(r.headers.get("user-agent", "").startswith("chipwatch/") for r in crawled.first_log)
+    paths = [r.path for r in crawled.first_log]
+    assert "/robots.txt" in paths
+    assert "/private/2026/01/secret.html" not in paths
+    busy_path = traps["busy"].removeprefix(crawled.server.base_url)
+    assert [r.status for r in crawled.first_log if r.path == busy_path] == [429, 200]
+
+
+def test_second_run_is_conditional_and_fetches_no_stored_article(crawled: Crawled) -> None:
+    base = crawled.server.base_url
+    listing_paths = {
+        "/feeds/rss.xml",
+        "/feeds/atom.xml",
+        "/sitemap_index.xml",
+        "/thema/chips/",
+        "/sitemaps/news.xml.gz",
+        "/sitemaps/pages.xml",
+    }
+    listings = [r for r in crawled.second_log if r.path in listing_paths]
+    assert {r.path for r in listings} == listing_paths
+    for request in listings:
+        assert "if-none-match" in request.headers or "if-modified-since" in request.headers
+        assert request.status == 304
+    stored_paths = {
+        url.removeprefix(base).split("?")[0]
+        for (url,) in crawled.rows("SELECT url FROM urls WHERE article_id IS NOT NULL")
+    }
+    fetched_articles = {r.path for r in crawled.second_log} - listing_paths - {"/robots.txt"}
+    assert not (fetched_articles & stored_paths)
+    # only the transient 500 is worth another try
+    assert fetched_articles == {"/news/2026/01/broken.html"}
+    (new,) = crawled.rows("SELECT new_articles FROM crawl_run_sources ORDER BY id DESC LIMIT 1")[0]
+    assert new == 0
+
+
+def test_stats_command_reports_per_source(crawled: Crawled, run_cli: Callable[..., object]) -> None:
+    result = run_cli("stats", "--runs", "2", config=crawled.config)
+    assert result.returncode == 0, result.stderr
+    assert "Trap News: 6 articles stored" in result.stdout
+    assert "not_html 1" in result.stdout
+    assert "too_large 1" in result.stdout
+    assert "http_404 1" in result.stdout

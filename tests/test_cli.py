@@ -1,0 +1,278 @@
+"""The `chipwatch` CLI as users and cron call it: a subprocess, no terminal."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from chipwatch.config import load_config
+from chipwatch.demo.articles import DEMO_ARTICLES
+from chipwatch.demo.server import NewsServer
+from chipwatch.demo.site import NewsSite
+from tests.conftest import FAST_CRAWL, REPO, source_block, write_config
+
+ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html$"
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[NewsServer]:
+    with NewsServer(NewsSite(DEMO_ARTICLES)) as running:
+        yield running
+
+
+def demo_config(folder: Path, base: str, extra: str = "") -> Path:
+    return write_config(
+        folder,
+        FAST_CRAWL
+        + source_block(
+            "Demo",
+            feeds=[f"{base}/feeds/rss.xml"],
+            pages=[f"{base}/thema/chips/"],
+            follow=ARTICLE_PATTERN,
+        )
+        + extra,
+    )
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["init"],
+        ["crawl"],
+        ["run"],
+        ["search"],
+        ["export"],
+        ["stats"],
+        ["sources", "check"],
+        ["sources", "list"],
+        ["demo"],
+    ],
+)
+def test_every_command_has_help(run_cli: Cli, command: list[str]) -> None:
+    result = run_cli(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout
+
+
+def test_readme_documents_every_command(run_cli: Cli) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for command in (
+        "init",
+        "crawl",
+        "run",
+        "search",
+        "export",
+        "stats",
+        "sources check",
+        "sources list",
+        "demo",
+    ):
+        assert f"chipwatch {command}" in readme
+    assert "make run" in readme
+    assert "make test" in readme
+
+
+def test_init_writes_a_valid_starter_config_and_database(run_cli: Cli, tmp_path: Path) -> None:
+    result = run_cli("init", config=tmp_path / "chipwatch.toml")
+    assert result.returncode == 0, result.stderr
+    config = load_config(tmp_path / "chipwatch.toml")
+    assert len(config.sources) >= 10
+    assert {s.language for s in config.sources} == {"de", "en"}
+    assert all(s.feeds and all(u.startswith("https://") for u in s.feeds) for s in config.sources)
+    assert (tmp_path / "chipwatch.db").exists()
+    again = run_cli("init", config=tmp_path / "chipwatch.toml")
+    assert "keeping it" in again.stdout
+
+
+def test_bad_config_is_one_clear_line_without_traceback(run_cli: Cli, tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path,
+        FAST_CRAWL.replace("delay = 0", "delay = 'slow'")
+        + source_block("x", feeds=["https://n.example/feed"]),
+    )
+    result = run_cli("crawl", config=path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: ")
+    assert "crawl.delay" in result.stderr
+    assert str(path) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_source_is_an_error(run_cli: Cli, tmp_path: Path, server: NewsServer) -> None:
+    result = run_cli("crawl", "--source", "nope", config=demo_config(tmp_path, server.base_url))
+    assert result.returncode == 1
+    assert "no source named 'nope'" in result.stderr
+
+
+def test_unreachable_source_is_reported_and_the_rest_still_crawled(
+    run_cli: Cli, tmp_path: Path, server: NewsServer
+) -> None:
+    dead = f"http://127.0.0.1:{closed_port()}"
+    path = demo_config(
+        tmp_path, server.base_url, source_block("Gone", feeds=[f"{dead}/feed.xml"], language="en")
+    )
+    result = run_cli("run", config=path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert "Gone: unreachable" in result.stderr
+    assert "Demo" not in result.stderr.replace("details:", "")
+    stats = run_cli("stats", "--json", config=path)
+    by_source = {s["source"]: s for s in json.loads(stats.stdout)}
+    assert by_source["Demo"]["new_articles"] == len(DEMO_ARTICLES)
+    assert by_source["Gone"]["errors"] == {"connection_refused": 1}
+
+
+def test_second_run_leaves_at_once_when_locked(
+    run_cli: Cli, tmp_path: Path, server: NewsServer
+) -> None:
+    path = demo_config(tmp_path, server.base_url)
+    config = load_config(path)
+    with FileLock(config.lock_path):
+        started = time.monotonic()
+        result = run_cli("run", config=path)
+        elapsed = time.monotonic() - started
+    assert result.returncode == 75
+    assert result.stderr.strip().count("\n") == 0
+    assert "another run is in progress" in result.stderr
+    assert elapsed < 30  # left without crawling (a crawl of the site takes longer)
+    assert not (tmp_path / "chipwatch.log").exists()
+
+
+def test_two_overlapping_runs_only_one_works(tmp_path: Path, server: NewsServer) -> None:
+    path = demo_config(tmp_path, server.base_url)
+    argv = [sys.executable, "-m", "chipwatch", "--config", str(path), "run"]
+    first = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = load_config(path).lock_path
+    deadline = time.monotonic() + 30
+    while not lock.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    out, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    assert second.returncode == 75
+    assert "another run is in progress" in second.stderr
+
+
+@pytest.fixture(scope="module")
+def crawled_demo(tmp_path_factory: pytest.TempPathFactory, server: NewsServer) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    path = demo_config(folder, server.base_url)
+    result = subprocess.run(
+        [sys.executable, "-m", "chipwatch", "--config", str(path), "crawl"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_export_jsonl_and_csv(run_cli: Cli, crawled_demo: Path) -> None:
+    jsonl = run_cli("export", "--format", "jsonl", config=crawled_demo)
+    assert jsonl.returncode == 0, jsonl.stderr
+    rows = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert len(rows) == len(DEMO_ARTICLES)
+    required = {"url", "title", "text", "language", "published", "author", "source", "fetched_at"}
+    assert all(required <= set(row) for row in rows)
+    assert {row["language"] for row in rows} == {"de", "en", "zh"}
+    assert all(row["published"].startswith("2026-") for row in rows)
+    table = list(
+        csv.DictReader(
+            io.StringIO(run_cli("export", "--format", "csv", config=crawled_demo).stdout)
+        )
+    )
+    assert [r["url"] for r in table] == [r["url"] for r in rows]
+    none = run_cli("export", "--since", "2999-01-01", config=crawled_demo)
+    assert none.stdout == ""
+    only = run_cli("export", "--source", "Nope", config=crawled_demo)
+    assert only.stdout == ""
+    bad = run_cli("export", "--since", "last tuesday", config=crawled_demo)
+    assert bad.returncode == 1
+    assert "--since" in bad.stderr
+
+
+def test_search_newest_first_with_snippet(run_cli: Cli, crawled_demo: Path) -> None:
+    result = run_cli("search", "huawei OR cambricon", "--json", config=crawled_demo)
+    assert result.returncode == 0, result.stderr
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(hits) >= 2
+    dates = [h["published"] for h in hits]
+    assert dates == sorted(dates, reverse=True)
+    assert all("[" in h["snippet"] for h in hits)
+    chinese = run_cli("search", "寒武纪", "--json", config=crawled_demo)
+    assert [json.loads(line)["language"] for line in chinese.stdout.splitlines()] == ["zh"]
+    broken = run_cli("search", "--", "-nvidia", config=crawled_demo)
+    assert broken.returncode == 1
+    assert broken.stderr.startswith("Error: ")
+
+
+def test_sources_check_reports_type_and_count_or_reason(
+    run_cli: Cli, tmp_path: Path, server: NewsServer
+) -> None:
+    base = server.base_url
+    dead = f"http://127.0.0.1:{closed_port()}"
+    path = write_config(
+        tmp_path,
+        FAST_CRAWL
+        + source_block(
+            "Good",
+            feeds=[f"{base}/feeds/rss.xml", f"{base}/feeds/atom.xml"],
+            sitemaps=[f"{base}/sitemap_index.xml"],
+            pages=[f"{base}/thema/chips/"],
+            follow=ARTICLE_PATTERN,
+        )
+        + source_block("Bad", feeds=[f"{base}/thema/chips/", f"{base}/nope.xml", f"{dead}/f"]),
+    )
+    result = run_cli("sources", "check", config=path)
+    assert result.returncode == 1
+    out = result.stdout
+    n = len(DEMO_ARTICLES)
+    assert f"rss20, {n} items" in out
+    assert f"atom10, {n} items" in out
+    assert "sitemapindex, 2 sitemaps" in out
+    assert "section page," in out
+    assert "not a feed" in out
+    assert "HTTP 404" in out
+    assert "connection refused" in out
+    assert "4 of 7 listings OK" in out
+
+
+def test_scrapy_commands_work_from_the_repository_root(tmp_path: Path, server: NewsServer) -> None:
+    path = demo_config(tmp_path, server.base_url)
+    env = {"CHIPWATCH_CONFIG": str(path), "PATH": str(Path(sys.executable).parent)}
+    scrapy = str(Path(sys.executable).parent / "scrapy")
+    listed = subprocess.run([scrapy, "list"], cwd=REPO, capture_output=True, text=True, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert set(listed.stdout.split()) >= {"news", "feeds", "sitemaps", "pages", "check"}
+    crawl = subprocess.run(
+        [scrapy, "crawl", "feeds", "-a", "source=Demo"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert crawl.returncode == 0, crawl.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "chipwatch.db") as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone() == (len(DEMO_ARTICLES),)
+        assert conn.execute("SELECT status FROM crawl_runs").fetchall() == [("finished",)]

@@ -1,0 +1,84 @@
+"""A crawl killed with SIGKILL mid-run leaves no half-written article; the next run
+finishes the rest without fetching again what was stored."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from chipwatch.demo.articles import DEMO_ARTICLES
+from chipwatch.demo.server import NewsServer
+from chipwatch.demo.site import NewsSite
+from tests.conftest import FAST_CRAWL, source_block, write_config
+
+ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html$"
+
+
+def count_articles(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.OperationalError:  # schema not created yet
+        return 0
+
+
+def test_sigkill_mid_crawl_then_rerun(tmp_path: Path) -> None:
+    site = NewsSite(DEMO_ARTICLES)
+    with NewsServer(site) as server:
+        base = server.base_url
+        # one request at a time, 0.5 s apart: the crawl takes seconds, so it can be
+        # killed after its first batch is committed and before its last.
+        slow = FAST_CRAWL.replace(
+            "delay = 0", "delay = 0.5\nautothrottle = false\nper_host_concurrency = 1"
+        )
+        config = write_config(
+            tmp_path,
+            slow + source_block("Demo", feeds=[f"{base}/feeds/rss.xml"], follow=ARTICLE_PATTERN),
+        )
+        db = tmp_path / "chipwatch.db"
+        argv = [sys.executable, "-m", "chipwatch", "--config", str(config), "crawl"]
+        crawl = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while count_articles(db) == 0 and time.monotonic() < deadline:
+            assert crawl.poll() is None, "the crawl ended before it could be killed"
+            time.sleep(0.02)
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait(timeout=10)
+
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            stored = dict(conn.execute("SELECT url, length(text) FROM articles").fetchall())
+            assert 0 < len(stored) < len(DEMO_ARTICLES)
+            assert all(length > 200 for length in stored.values())
+            # every stored article has its URL row, written in the same transaction
+            assert conn.execute(
+                "SELECT count(*) FROM articles a WHERE NOT EXISTS "
+                "(SELECT 1 FROM urls u WHERE u.article_id = a.id)"
+            ).fetchone() == (0,)
+            assert conn.execute("SELECT status FROM crawl_runs").fetchall() == [("running",)]
+
+        server.clear_log()
+        rerun = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        assert rerun.returncode == 0, rerun.stderr
+        refetched = {base + r.path for r in server.log} & set(stored)
+        assert refetched == set()
+        # the killed run saved no feed validators, so the feed is read in full again
+        feed_requests = [r for r in server.log if r.path == "/feeds/rss.xml"]
+        assert [r.status for r in feed_requests] == [200]
+
+    with sqlite3.connect(db) as conn:
+        urls = {url for (url,) in conn.execute("SELECT url FROM articles")}
+        assert urls == set(site.article_urls(base))
+    stats = subprocess.run(
+        [sys.executable, "-m", "chipwatch", "--config", str(config), "stats", "--runs", "2"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Last run #2" in stats.stdout

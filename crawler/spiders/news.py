@@ -362,7 +362,7 @@ def classify_failure(failure: Failure) -> tuple[str, bool, str]:
             return "error:redirect_loop", True, message
         return "skipped:ignored", True, message or "ignored"
     if failure.check(DNSLookupError):
-        return "error:dns", False, f"DNS lookup failed: {exc}"
+        return "error:dns", False, str(exc) or "DNS lookup failed"
     if failure.check(TimeoutError, TCPTimedOutError):
         return "error:timeout", False, f"timed out: {exc}"
     if failure.check(ConnectionRefusedError):

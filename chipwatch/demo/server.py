@@ -14,8 +14,9 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import unquote, urlsplit
@@ -30,6 +31,7 @@ class LoggedRequest:
     query: str
     headers: dict[str, str]  # lower-cased names
     status: int
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
 
 
 class _HTTPServer(ThreadingHTTPServer):

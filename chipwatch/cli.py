@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -40,6 +41,8 @@ app = typer.Typer(
 )
 sources_app = typer.Typer(help="Inspect the configured sources.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
+alerts_app = typer.Typer(help="Alert rules: evaluate and send, back-test, list.")
+app.add_typer(alerts_app, name="alerts")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -119,18 +122,26 @@ def crawl(
 def run(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log to stderr.")] = False,
 ) -> None:
-    """What cron calls: crawl every enabled source under one lock (alerts come next)."""
-    _crawl(None, "news", verbose)
+    """What cron calls: crawl every enabled source, then evaluate alerts and send what is
+    due, under one lock."""
+    config = _config()
+    with locked(config):
+        _crawl_locked(config, None, "news", verbose)
+        _alerts_locked(config, dry=False)
 
 
 def _crawl(sources: list[str] | None, spider: str, verbose: bool) -> None:
     config = _config()
     config.select_sources(sources)  # fail on an unknown name before taking the lock
-    interactive = sys.stdout.isatty()
     with locked(config):
-        report = crawl_job(
-            config, sources, spider=spider, interactive=interactive, verbose=verbose, console=err
-        )
+        _crawl_locked(config, sources, spider, verbose)
+
+
+def _crawl_locked(config: Config, sources: list[str] | None, spider: str, verbose: bool) -> None:
+    interactive = sys.stdout.isatty()
+    report = crawl_job(
+        config, sources, spider=spider, interactive=interactive, verbose=verbose, console=err
+    )
     lines = crawl_summary_lines(report)
     if interactive:
         for line in lines.overview:
@@ -245,6 +256,108 @@ def stats(
         return
     for line in render_stats(summaries, recent[0] if recent else None):
         out.print(line)
+
+
+@alerts_app.callback(invoke_without_command=True)
+def alerts(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be sent; change nothing.")
+    ] = False,
+) -> None:
+    """Evaluate the alert rules against new articles and send (or queue) what is due."""
+    if ctx.invoked_subcommand is not None:
+        return
+    config = _config()
+    if dry_run:
+        _alerts_locked(config, dry=True)
+        return
+    with locked(config):
+        _alerts_locked(config, dry=False)
+
+
+def _alerts_locked(config: Config, *, dry: bool) -> None:
+    from chipwatch.alerts.service import dry_run as alerts_dry_run
+    from chipwatch.alerts.service import run_alerts
+
+    sessions = open_database(config.database_url)
+    if dry:
+        for rule, hits in alerts_dry_run(sessions, config.alerts).items():
+            out.print(f"[bold]{_esc(rule)}[/bold]: {len(hits)} new match(es)")
+            for article, match in hits:
+                out.print(
+                    f"  {_esc(article.title or article.url)} ({_esc(article.source)}) "
+                    f"— {_esc(', '.join(match.matched))}"
+                )
+        return
+    report = run_alerts(sessions, config.alerts, config.email, datetime.now(UTC))
+    delivery = report.delivery
+    if sys.stdout.isatty():
+        out.print(
+            f"Alerts: {report.evaluated} articles evaluated, "
+            f"{sum(report.new_matches.values())} new matches, {report.queued} messages queued, "
+            f"{delivery.sent} sent, {delivery.written} written to {config.email.outbox_dir}, "
+            f"{delivery.retrying} waiting for retry, {delivery.failed} failed."
+        )
+    for error in dict.fromkeys(delivery.errors):
+        err.print(f"chipwatch alerts: {_esc(error)}")
+
+
+@alerts_app.command("test")
+def alerts_test(
+    query: Annotated[str, typer.Argument(help="A rule query, e.g. 'nvidia AND h20'.")],
+    since: Annotated[
+        str, typer.Option(help="Articles fetched since: 30d, 12h, 2026-11-01.")
+    ] = "30d",
+) -> None:
+    """Back-test a query on stored articles: what it would have matched, per day and source."""
+    from chipwatch.alerts.query import QuerySyntaxError
+    from chipwatch.alerts.service import backtest
+
+    config = _config()
+    since_at = parse_since(since, now=datetime.now(UTC))
+    try:
+        hits = backtest(open_database(config.database_url), query, since_at)
+    except QuerySyntaxError as exc:
+        raise SearchSyntaxError(f"query: {exc}") from None
+    per_day: dict[str, Counter[str]] = {}
+    for article, _ in hits:
+        moment = article.published_at or article.fetched_at
+        per_day.setdefault(f"{moment:%Y-%m-%d}", Counter())[article.source] += 1
+    out.print(f"{len(hits)} matching article(s) fetched since {since_at:%Y-%m-%d %H:%M} UTC")
+    for day in sorted(per_day, reverse=True):
+        sources = ", ".join(f"{_esc(s)} {n}" for s, n in per_day[day].most_common())
+        out.print(f"  {day}: {sum(per_day[day].values())} — {sources}")
+    for article, match in hits[-20:][::-1]:
+        out.print(
+            f"  • {_esc(article.title or article.url)} [{_esc(article.source)}] "
+            f"— {_esc(', '.join(match.matched))}"
+        )
+
+
+@alerts_app.command("list")
+def alerts_list() -> None:
+    """The configured rules with their last match and pending counts."""
+    from chipwatch.storage import rule_statuses
+
+    config = _config()
+    sessions = open_database(config.database_url)
+    with sessions() as session:
+        statuses = {s.name: s for s in rule_statuses(session, [a.name for a in config.alerts])}
+    if not config.alerts:
+        out.print("No [[alerts]] configured.")
+    for alert in config.alerts:
+        status = statuses[alert.name]
+        last = f"{status.last_match_at:%Y-%m-%d %H:%M} UTC" if status.last_match_at else "never"
+        flag = "" if alert.enabled else " (disabled)"
+        out.print(f"[bold]{_esc(alert.name)}[/bold]{flag}: {_esc(alert.query)}")
+        out.print(
+            f"  {alert.schedule.kind} to {', '.join(alert.recipients)} · last match {last} · "
+            f"{status.matches_total} matches · {status.pending_matches} pending · "
+            f"{status.queued_messages} queued · {status.failed_messages} failed"
+        )
+        if status.last_error:
+            out.print(f"  last delivery error: {_esc(status.last_error)}")
 
 
 @sources_app.command("list")

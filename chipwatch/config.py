@@ -53,10 +53,47 @@ class SourceConfig:
     pages: tuple[str, ...] = ()
     follow: re.Pattern[str] | None = None
     enabled: bool = True
+    require: str | None = None  # a query: only matching articles are stored
+    _require_rules: Any = field(default=None, repr=False, compare=False)
+
+    def accepts(self, *, title: str, text: str, language: str | None, url: str) -> bool:
+        """Does an article pass this source's `require` query?"""
+        if self._require_rules is None:
+            return True
+        from chipwatch.alerts.matcher import ArticleView
+
+        view = ArticleView(title=title, text=text, source=self.name, language=language, url=url)
+        return bool(self._require_rules.match(view))
 
     @property
     def listing_urls(self) -> tuple[str, ...]:
         return self.feeds + self.sitemaps + self.pages
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    from_addr: str = "chipwatch <chipwatch@localhost>"
+    smtp_host: str | None = None  # None: messages go to outbox_dir as .eml files
+    smtp_port: int = 587
+    security: str = "starttls"  # starttls | ssl | none
+    username_env: str | None = None
+    password_env: str | None = None
+    outbox_dir: Path = Path("outbox")
+    timezone: str = "UTC"
+    timeout: float = 30.0
+    ca_file: Path | None = None  # extra CA for a private mail server's certificate
+    retry_base_seconds: float = 60.0  # first back-off after a temporary failure; doubles
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    name: str
+    query: str
+    recipients: tuple[str, ...]
+    schedule: Any  # alerts.schedule.Schedule
+    rule: Any = field(repr=False, compare=False)  # alerts.matcher.Rule
+    backfill_days: int = 0
+    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -65,6 +102,8 @@ class Config:
     database_url: str
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     sources: tuple[SourceConfig, ...] = ()
+    email: EmailConfig = field(default_factory=EmailConfig)
+    alerts: tuple[AlertConfig, ...] = ()
 
     @property
     def folder(self) -> Path:
@@ -109,7 +148,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 
 def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     checker = _Checker(path)
-    checker.only_keys(raw, "", {"database", "crawl", "sources"})
+    checker.only_keys(raw, "", {"database", "crawl", "sources", "email", "alerts"})
 
     database = checker.table(raw, "database")
     checker.only_keys(database, "database", {"url"})
@@ -132,11 +171,124 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     if duplicates:
         raise ConfigError(f"{path}: sources: duplicate source name(s): {', '.join(duplicates)}")
 
+    email = _parse_email(checker, checker.table(raw, "email"), path.parent)
+    alerts_raw = raw.get("alerts", [])
+    if not isinstance(alerts_raw, list):
+        raise ConfigError(f"{path}: alerts: expected [[alerts]] tables")
+    alerts = tuple(_parse_alert(checker, i, a) for i, a in enumerate(alerts_raw))
+    alert_names = [a.name for a in alerts]
+    duplicates = sorted({n for n in alert_names if alert_names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"{path}: alerts: duplicate alert name(s): {', '.join(duplicates)}")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(email.timezone)
+    except (KeyError, ValueError, OSError):
+        raise ConfigError(
+            f"{path}: email.timezone: unknown time zone {email.timezone!r} "
+            "(expected e.g. Europe/Berlin or UTC)"
+        ) from None
+
     return Config(
         path=path,
         database_url=_resolve_sqlite_url(url, path.parent),
         crawl=crawl,
         sources=sources,
+        email=email,
+        alerts=alerts,
+    )
+
+
+def _parse_email(checker: _Checker, raw: Mapping[str, Any], folder: Path) -> EmailConfig:
+    keys = {
+        "from": str,
+        "smtp_host": str,
+        "smtp_port": int,
+        "security": str,
+        "username_env": str,
+        "password_env": str,
+        "outbox_dir": str,
+        "timezone": str,
+        "timeout": (int, float),
+        "ca_file": str,
+        "retry_base_seconds": (int, float),
+    }
+    checker.only_keys(raw, "email", set(keys))
+    defaults = EmailConfig()
+    values = {key: checker.get(raw, "email", key, kind, None) for key, kind in keys.items()}
+    security = values["security"] or defaults.security
+    if security not in ("starttls", "ssl", "none"):
+        raise ConfigError(f"{checker.path}: email.security: expected starttls, ssl or none")
+    from_addr = values["from"] or defaults.from_addr
+    if "@" not in from_addr:
+        raise ConfigError(
+            f"{checker.path}: email.from: expected an address such as "
+            '"chipwatch <alerts@example.org>"'
+        )
+    return EmailConfig(
+        from_addr=from_addr,
+        smtp_host=values["smtp_host"] or None,
+        smtp_port=values["smtp_port"]
+        or (465 if security == "ssl" else 587 if security == "starttls" else 25),
+        security=security,
+        username_env=values["username_env"],
+        password_env=values["password_env"],
+        outbox_dir=(folder / (values["outbox_dir"] or "outbox")).resolve(),
+        timezone=values["timezone"] or defaults.timezone,
+        timeout=float(values["timeout"] or defaults.timeout),
+        ca_file=(folder / values["ca_file"]).resolve() if values["ca_file"] else None,
+        retry_base_seconds=float(
+            defaults.retry_base_seconds
+            if values["retry_base_seconds"] is None
+            else values["retry_base_seconds"]
+        ),
+    )
+
+
+def _parse_alert(checker: _Checker, index: int, raw: Any) -> AlertConfig:
+    from chipwatch.alerts.matcher import Rule
+    from chipwatch.alerts.query import QuerySyntaxError
+    from chipwatch.alerts.schedule import ScheduleError, parse_schedule
+
+    where = f"alerts[{index}]"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{checker.path}: {where}: expected a table")
+    name = checker.get(raw, where, "name", str, None)
+    if not name or not name.strip():
+        raise ConfigError(f"{checker.path}: {where}.name: expected a non-empty string")
+    where = f"alerts[{index}] ({name})"
+    checker.only_keys(
+        raw, where, {"name", "query", "recipients", "schedule", "backfill_days", "enabled"}
+    )
+    query = checker.get(raw, where, "query", str, None)
+    if query is None:
+        raise ConfigError(f"{checker.path}: {where}.query: expected a query string")
+    try:
+        rule = Rule.parse(name, query)
+    except QuerySyntaxError as exc:
+        raise ConfigError(f"{checker.path}: {where}.query: {exc}") from None
+    recipients = raw.get("recipients", [])
+    if isinstance(recipients, str):
+        recipients = [recipients]
+    if (
+        not isinstance(recipients, list)
+        or not recipients
+        or not all(isinstance(r, str) and "@" in r for r in recipients)
+    ):
+        raise ConfigError(f"{checker.path}: {where}.recipients: expected a list of email addresses")
+    try:
+        schedule = parse_schedule(checker.get(raw, where, "schedule", str, "immediate"))
+    except ScheduleError as exc:
+        raise ConfigError(f"{checker.path}: {where}.schedule: {exc}") from None
+    return AlertConfig(
+        name=name.strip(),
+        query=query,
+        recipients=tuple(recipients),
+        schedule=schedule,
+        rule=rule,
+        backfill_days=checker.get(raw, where, "backfill_days", int, 0),
+        enabled=checker.get(raw, where, "enabled", bool, True),
     )
 
 
@@ -183,7 +335,9 @@ def _parse_source(checker: _Checker, index: int, raw: Any) -> SourceConfig:
         raise ConfigError(f"{checker.path}: {where}.name: expected a non-empty string")
     where = f"sources[{index}] ({name})"
     checker.only_keys(
-        raw, where, {"name", "language", "feeds", "sitemaps", "pages", "follow", "enabled"}
+        raw,
+        where,
+        {"name", "language", "feeds", "sitemaps", "pages", "follow", "enabled", "require"},
     )
     language = checker.get(raw, where, "language", str, None)
     feeds = checker.url_list(raw, where, "feeds")
@@ -207,7 +361,19 @@ def _parse_source(checker: _Checker, index: int, raw: Any) -> SourceConfig:
         raise ConfigError(
             f"{checker.path}: {where}: expected at least one URL in feeds, sitemaps or pages"
         )
+    require = checker.get(raw, where, "require", str, None)
+    require_rules = None
+    if require is not None:
+        from chipwatch.alerts.matcher import Rule, RuleSet
+        from chipwatch.alerts.query import QuerySyntaxError
+
+        try:
+            require_rules = RuleSet([Rule.parse("require", require)])
+        except QuerySyntaxError as exc:
+            raise ConfigError(f"{checker.path}: {where}.require: {exc}") from None
     return SourceConfig(
+        require=require,
+        _require_rules=require_rules,
         name=name.strip(),
         language=language,
         feeds=feeds,

@@ -39,14 +39,17 @@ class ExtractPipeline:
 
     TIMEOUT = 120.0  # seconds; a page that takes longer is pathological
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, sources: dict[str, Any]) -> None:
         self.workers = workers
+        self.sources = sources
         self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         workers = crawler.settings.getint("CHIPWATCH_EXTRACT_WORKERS") or os.cpu_count() or 1
-        return cls(workers)
+        config = crawler.settings.get("CHIPWATCH_CONFIG")
+        sources = {s.name: s for s in config.sources} if config is not None else {}
+        return cls(workers, sources)
 
     def open_spider(self, spider: Spider) -> None:
         self.pool = self._new_pool()
@@ -81,12 +84,18 @@ class ExtractPipeline:
             return _skipped(item, "error:extract_crashed", final=False)
         if isinstance(result, ExtractionFailure):
             return _skipped(item, f"skipped:{result.reason}", final=True, detail=result.detail)
+        source = self.sources.get(item.source)
+        title = result.title or item.listing_title
+        if source is not None and not source.accepts(
+            title=title or "", text=result.text, language=result.language, url=item.url
+        ):
+            return _skipped(item, "skipped:not_required", final=True, detail=source.require or "")
         return ExtractedPage(
             page=item,
             url=trusted_canonical(item.canonical_url, item.url) or canonicalize(item.url),
             text=result.text,
             content_hash=result.content_hash,
-            title=result.title or item.listing_title,
+            title=title,
             author=result.author,
             description=result.description,
             site_name=result.site_name,

@@ -4,6 +4,20 @@ Imports nothing from the crawler, the alerts or the app layer: data flows
 crawler → storage ← alerts.
 """
 
+from chipwatch.storage.alerts import (
+    RuleStatus,
+    add_matches,
+    articles_after,
+    backfill_rule,
+    due_messages,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    pending_matches,
+    queue_message,
+    rule_statuses,
+    sync_rules,
+)
 from chipwatch.storage.articles import (
     ArticleRecord,
     ListingState,
@@ -27,7 +41,16 @@ from chipwatch.storage.engine import (
     open_database,
 )
 from chipwatch.storage.fts import Hit, SearchSyntaxError, search
-from chipwatch.storage.models import Article, Base, CrawlRun, CrawlRunSource, UrlState
+from chipwatch.storage.models import (
+    AlertMatch,
+    AlertMessage,
+    AlertRuleState,
+    Article,
+    Base,
+    CrawlRun,
+    CrawlRunSource,
+    UrlState,
+)
 from chipwatch.storage.runs import (
     SourceCounters,
     SourceSummary,
@@ -38,6 +61,21 @@ from chipwatch.storage.runs import (
 )
 
 __all__ = [
+    "AlertMatch",
+    "AlertMessage",
+    "AlertRuleState",
+    "RuleStatus",
+    "add_matches",
+    "articles_after",
+    "backfill_rule",
+    "due_messages",
+    "mark_failed",
+    "mark_retry",
+    "mark_sent",
+    "pending_matches",
+    "queue_message",
+    "rule_statuses",
+    "sync_rules",
     "Article",
     "ArticleRecord",
     "Base",

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -53,7 +54,7 @@ def utcnow() -> datetime:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
 
 
 class Article(Base):
@@ -137,3 +138,59 @@ class CrawlRunSource(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     run: Mapped[CrawlRun] = relationship(back_populates="sources")
+
+
+class AlertRuleState(Base):
+    """A saved alert rule's progress: articles up to `watermark` (an article id) have
+    been evaluated against it."""
+
+    __tablename__ = "alert_rules"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    query: Mapped[str] = mapped_column(Text)
+    watermark: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_match_at: Mapped[datetime | None]
+    last_sent_at: Mapped[datetime | None]  # when its last message was composed
+
+
+class AlertMatch(Base):
+    """The outbox: one row per (rule, article), ever. That uniqueness is the
+    exactly-once guarantee; `message_id` is set when a message carries the match."""
+
+    __tablename__ = "alert_matches"
+    __table_args__ = (UniqueConstraint("rule", "article_id", name="uq_alert_match"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[str] = mapped_column(String(200), index=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    matched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    matched_terms: Mapped[list[str]] = mapped_column(default=list)
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alert_messages.id", ondelete="SET NULL"), index=True
+    )
+
+    article: Mapped[Article] = relationship()
+
+
+class AlertMessage(Base):
+    """A composed email, kept whole (RFC 5322 bytes) so a retry sends exactly the same
+    message with the same Message-ID."""
+
+    __tablename__ = "alert_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # immediate | digest
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    recipients: Mapped[list[str]] = mapped_column(default=list)
+    subject: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # queued | sent | failed (permanent)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    refused: Mapped[dict[str, Any]] = mapped_column(default=dict)  # recipient -> reply

@@ -1,0 +1,188 @@
+"""Sending composed messages: SMTP (STARTTLS/SSL, AUTH, timeouts) or, without an SMTP
+host, .eml files in the outbox folder. A message is marked sent right after the server
+accepted it; a temporary failure keeps it queued with exponential back-off."""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+
+from chipwatch.storage import AlertMessage, due_messages, mark_failed, mark_retry, mark_sent
+from sqlalchemy.orm import Session, sessionmaker
+
+from chipwatch.config import EmailConfig
+
+MAX_BACKOFF = timedelta(hours=6)
+
+
+class TemporaryFailure(Exception):
+    """Try again later: the server is down, busy (4xx) or refused our credentials."""
+
+
+class PermanentFailure(Exception):
+    """The server refused this message for good (5xx)."""
+
+    def __init__(self, message: str, refused: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.refused = refused or {}
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    written: int = 0  # .eml files
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class SmtpMailer:
+    def __init__(self, email: EmailConfig) -> None:
+        self.email = email
+        self._conn: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpMailer:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.quit()
+            except (smtplib.SMTPException, OSError):
+                self._conn.close()
+            self._conn = None
+
+    def _connect(self) -> smtplib.SMTP:
+        email = self.email
+        assert email.smtp_host
+        context = ssl.create_default_context(cafile=str(email.ca_file) if email.ca_file else None)
+        try:
+            if email.security == "ssl":
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    email.smtp_host, email.smtp_port, timeout=email.timeout, context=context
+                )
+            else:
+                conn = smtplib.SMTP(email.smtp_host, email.smtp_port, timeout=email.timeout)
+                if email.security == "starttls":
+                    conn.starttls(context=context)
+            username = os.environ.get(email.username_env) if email.username_env else None
+            password = os.environ.get(email.password_env) if email.password_env else None
+            if username:
+                conn.login(username, password or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            # A wrong password is fixed by the user, not by dropping alerts: keep them queued.
+            raise TemporaryFailure(
+                f"SMTP login refused: {exc.smtp_code} {_text(exc.smtp_error)}"
+            ) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TemporaryFailure(
+                f"cannot reach {email.smtp_host}:{email.smtp_port}: {_describe(exc)}"
+            ) from None
+        return conn
+
+    def send(self, sender: str, recipients: Sequence[str], raw: bytes) -> dict[str, str]:
+        """Deliver; return the recipients the server refused (with its reply) while
+        accepting the others."""
+        if self._conn is None:
+            self._conn = self._connect()
+        try:
+            refused = self._conn.sendmail(sender, list(recipients), raw)
+        except smtplib.SMTPRecipientsRefused as exc:
+            replies = {r: f"{code} {_text(msg)}" for r, (code, msg) in exc.recipients.items()}
+            if all(code >= 500 for code, _ in exc.recipients.values()):
+                raise PermanentFailure("all recipients refused", replies) from None
+            raise TemporaryFailure(f"recipients deferred: {replies}") from None
+        except smtplib.SMTPResponseException as exc:
+            self._conn = None
+            reply = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+            if exc.smtp_code >= 500:
+                raise PermanentFailure(f"refused: {reply}") from None
+            raise TemporaryFailure(f"deferred: {reply}") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            self._conn = None
+            raise TemporaryFailure(f"connection lost: {_describe(exc)}") from None
+        return {r: f"{code} {_text(msg)}" for r, (code, msg) in refused.items()}
+
+
+def write_eml(outbox: Path, message: AlertMessage) -> Path:
+    """Atomically: a crash leaves either no file or the whole message."""
+    outbox.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", message.rule.lower()).strip("-")[:40] or "rule"
+    name = f"{message.created_at:%Y%m%dT%H%M%S}-{slug}-{message.id}.eml"
+    target = outbox / name
+    with tempfile.NamedTemporaryFile(dir=outbox, prefix=".tmp-", delete=False) as handle:
+        handle.write(message.raw)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(handle.name, target)
+    return target
+
+
+def deliver_due(
+    sessions: sessionmaker[Session], email: EmailConfig, sender: str, now: datetime
+) -> DeliveryReport:
+    report = DeliveryReport()
+    with sessions() as session:
+        due = due_messages(session, now)
+    if not due:
+        return report
+    if email.smtp_host is None:
+        for message in due:
+            write_eml(email.outbox_dir, message)
+            with sessions.begin() as session:
+                mark_sent(session, message.id, refused={})
+            report.written += 1
+        return report
+    with SmtpMailer(email) as mailer:
+        for index, message in enumerate(due):
+            try:
+                refused = mailer.send(sender, message.recipients, message.raw)
+            except TemporaryFailure as exc:
+                # The server is unreachable or deferring: keep this and the rest queued.
+                for later in due[index:]:
+                    with sessions.begin() as session:
+                        mark_retry(
+                            session,
+                            later.id,
+                            error=str(exc),
+                            next_attempt_at=now + _backoff(email, later.attempts),
+                        )
+                report.retrying += len(due) - index
+                report.errors.append(str(exc))
+                break
+            except PermanentFailure as exc:
+                with sessions.begin() as session:
+                    mark_failed(session, message.id, error=str(exc), refused=exc.refused)
+                report.failed += 1
+                report.errors.append(f"{message.subject}: {exc}")
+                continue
+            # Accepted by the server: record it at once, so the window in which a crash
+            # could lead to a resend is as short as one local commit.
+            with sessions.begin() as session:
+                mark_sent(session, message.id, refused=refused)
+            report.sent += 1
+            if refused:
+                report.errors.append(f"{message.subject}: refused {refused}")
+    return report
+
+
+def _backoff(email: EmailConfig, attempts: int) -> timedelta:
+    return min(timedelta(seconds=email.retry_base_seconds * 2**attempts), MAX_BACKOFF)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

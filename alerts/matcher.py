@@ -1,0 +1,212 @@
+"""Matching articles against all rules at once.
+
+Every Term of every rule goes into one Aho–Corasick automaton (pyahocorasick) over the
+normalised text, so one pass over an article finds every pattern of every rule; only
+the rules with a hit (or with no positive pattern, like `lang:de NOT x`) then evaluate
+their boolean tree. Adding rules costs little per article.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import ahocorasick
+from chipwatch.alerts.normalize import fold, normalized
+from chipwatch.alerts.query import And, Meta, Node, Not, Or, Term, parse_query, terms
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """What rules look at; built by the caller from a stored article."""
+
+    title: str
+    text: str
+    source: str = ""
+    language: str | None = None
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    query: str
+    node: Node
+
+    @classmethod
+    def parse(cls, name: str, query: str) -> Rule:
+        return cls(name, query, parse_query(query))
+
+
+@dataclass(frozen=True)
+class Match:
+    rule: str
+    matched: tuple[str, ...]  # the words and phrases that made it match (why)
+
+
+@dataclass
+class _Hits:
+    """Where each pattern occurs in one article: field → pattern → token positions."""
+
+    positions: dict[str, dict[int, list[int]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+
+
+class RuleSet:
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules = tuple(rules)
+        self._pattern_ids: dict[tuple[str, bool], int] = {}
+        self._by_rule: list[list[int]] = []
+        self._always: list[int] = []  # rules without a positive pattern: always evaluated
+        for index, rule in enumerate(self.rules):
+            ids = [self._pattern_id(t) for t in _positive_terms(rule.node)]
+            self._by_rule.append(ids)
+            if not ids:
+                self._always.append(index)
+        self._rules_by_pattern: dict[int, list[int]] = defaultdict(list)
+        for index, ids in enumerate(self._by_rule):
+            for pattern in set(ids):
+                self._rules_by_pattern[pattern].append(index)
+        for term in (t for rule in self.rules for t in terms(rule.node)):
+            self._pattern_id(term)
+            if term.slop is not None:
+                for word in term.text.split(" "):
+                    self._pattern_id(Term(word, term.fields))
+        self._automaton = ahocorasick.Automaton()
+        for (text, prefix), pattern in self._pattern_ids.items():
+            # the value lists every (pattern, prefix) sharing this text
+            existing = self._automaton.get(text, [])
+            self._automaton.add_word(text, [*existing, (pattern, prefix, len(text))])
+        if self._pattern_ids:
+            self._automaton.make_automaton()
+
+    def _pattern_id(self, term: Term) -> int:
+        key = (term.text, term.prefix)
+        if key not in self._pattern_ids:
+            self._pattern_ids[key] = len(self._pattern_ids)
+        return self._pattern_ids[key]
+
+    @property
+    def pattern_count(self) -> int:
+        return len(self._pattern_ids)
+
+    def match(self, article: ArticleView) -> list[Match]:
+        hits = self._scan(article)
+        candidates = set(self._always)
+        for field_hits in hits.positions.values():
+            for pattern in field_hits:
+                candidates.update(self._rules_by_pattern.get(pattern, ()))
+        matches = []
+        for index in sorted(candidates):
+            rule = self.rules[index]
+            why: list[str] = []
+            if _evaluate(rule.node, hits, article, self._pattern_ids, why):
+                matches.append(Match(rule.name, tuple(dict.fromkeys(why))))
+        return matches
+
+    def _scan(self, article: ArticleView) -> _Hits:
+        hits = _Hits()
+        if not self._pattern_ids:
+            return hits
+        for field_name, raw in (("title", article.title), ("text", article.text)):
+            haystack = normalized(raw or "")
+            if not haystack:
+                continue
+            starts = _token_starts(haystack)
+            for end, entries in self._automaton.iter(haystack):
+                for pattern, prefix, length in entries:
+                    start = end - length + 1
+                    if start > 0 and haystack[start - 1] != " ":
+                        continue  # not at a word start
+                    if not prefix and end + 1 < len(haystack) and haystack[end + 1] != " ":
+                        continue  # not at a word end
+                    position = bisect.bisect_right(starts, start) - 1
+                    hits.positions[field_name][pattern].append(position)
+        return hits
+
+
+def _token_starts(haystack: str) -> list[int]:
+    starts = [0]
+    starts += [i + 1 for i, ch in enumerate(haystack) if ch == " "]
+    return starts
+
+
+def _positive_terms(node: Node) -> list[Term]:
+    """Terms that can make a rule match (not under a NOT): the automaton's triggers."""
+    if isinstance(node, Term) and node.slop is not None:
+        return [Term(word, node.fields) for word in node.text.split(" ")]
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, And | Or):
+        return [t for child in node.children for t in _positive_terms(child)]
+    return []
+
+
+def _evaluate(
+    node: Node,
+    hits: _Hits,
+    article: ArticleView,
+    pattern_ids: Mapping[tuple[str, bool], int],
+    why: list[str],
+) -> bool:
+    if isinstance(node, Term):
+        found = _term_found(node, hits, pattern_ids)
+        if found:
+            why.append(node.text + ("*" if node.prefix else ""))
+        return found
+    if isinstance(node, Meta):
+        return _meta_matches(node, article)
+    if isinstance(node, And):
+        return all(_evaluate(child, hits, article, pattern_ids, why) for child in node.children)
+    if isinstance(node, Or):
+        results = [_evaluate(child, hits, article, pattern_ids, why) for child in node.children]
+        return any(results)
+    if isinstance(node, Not):
+        return not _evaluate(node.child, hits, article, pattern_ids, [])
+    raise TypeError(node)
+
+
+def _term_found(term: Term, hits: _Hits, pattern_ids: Mapping[tuple[str, bool], int]) -> bool:
+    if term.slop is None:
+        pattern = pattern_ids[(term.text, term.prefix)]
+        return any(pattern in hits.positions.get(f, {}) for f in term.fields)
+    # proximity: every word of the phrase within `slop` positions of each other
+    words = term.text.split(" ")
+    for field_name in term.fields:
+        field_hits = hits.positions.get(field_name, {})
+        lists: list[Sequence[int]] = []
+        for word in words:
+            pattern = pattern_ids.get((word, False))
+            if pattern is None or pattern not in field_hits:
+                break
+            lists.append(field_hits[pattern])
+        else:
+            if _within(lists, term.slop + len(words) - 1):
+                return True
+    return False
+
+
+def _within(lists: list[Sequence[int]], window: int) -> bool:
+    """Is there one position from each list, all within `window` of each other?"""
+    events = sorted((pos, i) for i, positions in enumerate(lists) for pos in positions)
+    latest: dict[int, int] = {}
+    for pos, i in events:
+        latest[i] = pos
+        if len(latest) == len(lists) and pos - min(latest.values()) <= window:
+            return True
+    return False
+
+
+def _meta_matches(meta: Meta, article: ArticleView) -> bool:
+    if meta.field == "url":
+        return meta.value in fold(article.url)
+    value = normalized(article.source if meta.field == "source" else article.language or "")
+    if meta.prefix:
+        return any(word.startswith(meta.value) for word in value.split(" ")) or value.startswith(
+            meta.value
+        )
+    # source:heise matches "heise online": the value's words appear in order
+    return f" {meta.value} " in f" {value} "

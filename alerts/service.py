@@ -1,0 +1,219 @@
+"""Evaluate → queue → deliver: what `chipwatch alerts` and `chipwatch run` do.
+
+1. evaluate: articles past each rule's watermark go through all rules at once; each
+   match becomes an outbox row, unique per (rule, article), in the same transaction
+   that advances the watermarks.
+2. queue: rules whose schedule is due get one message with their pending matches (the
+   message row and the matches it carries are written together).
+3. deliver: queued messages are sent (or written as .eml) and marked sent.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from chipwatch.alerts.compose import MatchedArticle, compose
+from chipwatch.alerts.deliver import DeliveryReport, deliver_due
+from chipwatch.alerts.matcher import ArticleView, Match, Rule, RuleSet
+from chipwatch.storage import (
+    AlertRuleState,
+    Article,
+    add_matches,
+    articles_after,
+    pending_matches,
+    queue_message,
+    sync_rules,
+)
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from chipwatch.config import AlertConfig, EmailConfig
+
+BATCH = 500
+
+
+@dataclass
+class AlertReport:
+    evaluated: int = 0
+    new_matches: Counter[str] = field(default_factory=Counter)
+    queued: int = 0
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)
+
+
+def article_view(article: Article) -> ArticleView:
+    return ArticleView(
+        title=article.title or "",
+        text=article.text,
+        source=article.source,
+        language=article.language,
+        url=article.url,
+    )
+
+
+def evaluate(
+    sessions: sessionmaker[Session], alerts: Sequence[AlertConfig], now: datetime
+) -> tuple[int, Counter[str]]:
+    if not alerts:
+        return 0, Counter()
+    ruleset = RuleSet(a.rule for a in alerts)
+    with sessions.begin() as session:
+        by_backfill: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for alert in alerts:
+            by_backfill[alert.backfill_days].append((alert.name, alert.query))
+        watermarks: dict[str, int] = {}
+        for days, rules in by_backfill.items():
+            since = now - timedelta(days=days) if days else None
+            states = sync_rules(session, rules, backfill_since=since)
+            watermarks.update({name: state.watermark for name, state in states.items()})
+    cursor = min(watermarks.values())
+    evaluated = 0
+    found: Counter[str] = Counter()
+    while True:
+        with sessions.begin() as session:
+            articles = articles_after(session, cursor, limit=BATCH)
+            if not articles:
+                break
+            rows = []
+            for article in articles:
+                for match in ruleset.match(article_view(article)):
+                    if article.id > watermarks[match.rule]:
+                        rows.append((match.rule, article.id, match.matched))
+            add_matches(session, rows)
+            cursor = articles[-1].id
+            for name in watermarks:
+                state = session.get_one(AlertRuleState, name)
+                if state.watermark < cursor:
+                    state.watermark = watermarks[name] = cursor
+            evaluated += len(articles)
+            found.update(rule for rule, _, _ in rows)
+    return evaluated, found
+
+
+def queue_due(
+    sessions: sessionmaker[Session],
+    alerts: Sequence[AlertConfig],
+    email: EmailConfig,
+    now: datetime,
+) -> int:
+    zone = ZoneInfo(email.timezone)
+    queued = 0
+    for alert in alerts:
+        with sessions.begin() as session:
+            state = session.get(AlertRuleState, alert.name)
+            if state is None:
+                continue
+            matches = pending_matches(session, alert.name)
+            if not matches or not alert.schedule.is_due(
+                now, zone, state.last_sent_at, state.created_at
+            ):
+                continue
+            items = [
+                MatchedArticle(
+                    url=m.article.url,
+                    title=m.article.title,
+                    source=m.article.source,
+                    published=m.article.published_at,
+                    fetched=m.article.fetched_at,
+                    language=m.article.language,
+                    text=m.article.text,
+                    matched=m.matched_terms,
+                )
+                for m in matches
+            ]
+            period = ""
+            if alert.schedule.is_digest:
+                start = (state.last_sent_at or state.created_at).astimezone(zone)
+                period = f"{start:%Y-%m-%d %H:%M} – {now.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+            composed = compose(
+                rule=alert.name,
+                query=alert.query,
+                items=items,
+                digest=alert.schedule.is_digest,
+                sender=email.from_addr,
+                recipients=alert.recipients,
+                zone=zone,
+                now=now,
+                period=period,
+            )
+            queue_message(
+                session,
+                rule=alert.name,
+                kind="digest" if alert.schedule.is_digest else "immediate",
+                message_id=composed.message_id,
+                recipients=alert.recipients,
+                subject=composed.subject,
+                raw=composed.raw,
+                matches=matches,
+            )
+            queued += 1
+    return queued
+
+
+def run_alerts(
+    sessions: sessionmaker[Session],
+    alerts: Sequence[AlertConfig],
+    email: EmailConfig,
+    now: datetime,
+) -> AlertReport:
+    active = [a for a in alerts if a.enabled]
+    report = AlertReport()
+    report.evaluated, report.new_matches = evaluate(sessions, active, now)
+    report.queued = queue_due(sessions, active, email, now)
+    # messages queued a moment ago are due now, whatever `now` the run started with
+    report.delivery = deliver_due(sessions, email, email.from_addr, max(now, datetime.now(UTC)))
+    return report
+
+
+def dry_run(
+    sessions: sessionmaker[Session], alerts: Sequence[AlertConfig]
+) -> dict[str, list[tuple[Article, Match]]]:
+    """What the next run would match, without writing anything."""
+    active = [a for a in alerts if a.enabled]
+    ruleset = RuleSet(a.rule for a in active)
+    result: dict[str, list[tuple[Article, Match]]] = {a.name: [] for a in active}
+    with sessions() as session:
+        states = {s.name: s for s in session.scalars(select(AlertRuleState))}
+        newest = session.scalar(select(Article.id).order_by(Article.id.desc()).limit(1)) or 0
+        marks = {}
+        for alert in active:
+            if alert.name in states:
+                marks[alert.name] = states[alert.name].watermark
+            elif alert.backfill_days:
+                since = datetime.now(UTC) - timedelta(days=alert.backfill_days)
+                first = session.scalar(
+                    select(func.min(Article.id)).where(Article.fetched_at >= since)
+                )
+                marks[alert.name] = first - 1 if first is not None else newest
+            else:
+                marks[alert.name] = newest
+        cursor = min(marks.values(), default=newest)
+        while articles := articles_after(session, cursor, limit=BATCH):
+            for article in articles:
+                for match in ruleset.match(article_view(article)):
+                    if article.id > marks[match.rule]:
+                        result[match.rule].append((article, match))
+            cursor = articles[-1].id
+    return result
+
+
+def backtest(
+    sessions: sessionmaker[Session], query: str, since: datetime
+) -> list[tuple[Article, Match]]:
+    """Which stored articles (fetched since `since`) a query would have matched."""
+    ruleset = RuleSet([Rule.parse("test", query)])
+    hits = []
+    with sessions() as session:
+        statement = (
+            select(Article)
+            .where(Article.fetched_at >= since)
+            .order_by(Article.id)
+            .execution_options(yield_per=BATCH)
+        )
+        for article in session.scalars(statement):
+            for match in ruleset.match(article_view(article)):
+                hits.append((article, match))
+    return hits

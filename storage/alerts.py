@@ -1,0 +1,242 @@
+"""The alert outbox: rule watermarks, (rule, article) matches, composed messages.
+
+Functions take a session and never commit: evaluation writes matches and advances the
+watermark in one transaction; a message row and the matches it carries are written in
+one transaction; a message is marked sent in its own, right after the server accepted it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from chipwatch.storage.models import AlertMatch, AlertMessage, AlertRuleState, Article, utcnow
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+
+@dataclass(frozen=True)
+class RuleStatus:
+    name: str
+    query: str
+    watermark: int
+    last_match_at: datetime | None
+    last_sent_at: datetime | None
+    matches_total: int
+    pending_matches: int
+    queued_messages: int
+    failed_messages: int
+    last_error: str | None
+
+
+def sync_rules(
+    session: Session, rules: Sequence[tuple[str, str]], *, backfill_since: datetime | None = None
+) -> dict[str, AlertRuleState]:
+    """Create state for new rules, starting at "now" (the newest stored article) so that
+    a new rule does not flood its recipients with the archive — unless backfilling
+    from `backfill_since`. A changed query keeps its watermark."""
+    states = {s.name: s for s in session.scalars(select(AlertRuleState))}
+    newest = session.scalar(select(func.max(Article.id))) or 0
+    start = newest
+    if backfill_since is not None:
+        first = session.scalar(
+            select(func.min(Article.id)).where(Article.fetched_at >= backfill_since)
+        )
+        start = (first - 1) if first is not None else newest
+    for name, query in rules:
+        state = states.get(name)
+        if state is None:
+            state = AlertRuleState(name=name, query=query, watermark=start)
+            session.add(state)
+            states[name] = state
+        elif state.query != query:
+            state.query = query
+    session.flush()
+    return {name: states[name] for name, _ in rules}
+
+
+def backfill_rule(session: Session, name: str, since: datetime) -> None:
+    state = session.get_one(AlertRuleState, name)
+    first = session.scalar(select(func.min(Article.id)).where(Article.fetched_at >= since))
+    if first is not None:
+        state.watermark = min(state.watermark, first - 1)
+
+
+def articles_after(session: Session, article_id: int, *, limit: int) -> list[Article]:
+    return list(
+        session.scalars(
+            select(Article).where(Article.id > article_id).order_by(Article.id).limit(limit)
+        )
+    )
+
+
+def add_matches(session: Session, rows: Iterable[tuple[str, int, Sequence[str]]]) -> int:
+    """Insert (rule, article_id, matched terms) unless that pair exists; return how many
+    were new."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    rules = {rule for rule, _, _ in rows}
+    ids = {article_id for _, article_id, _ in rows}
+    existing = set(
+        session.execute(
+            select(AlertMatch.rule, AlertMatch.article_id).where(
+                AlertMatch.rule.in_(rules), AlertMatch.article_id.in_(ids)
+            )
+        ).tuples()
+    )
+    now = utcnow()
+    added = 0
+    for rule, article_id, matched in rows:
+        if (rule, article_id) in existing:
+            continue
+        existing.add((rule, article_id))
+        session.add(
+            AlertMatch(
+                rule=rule, article_id=article_id, matched_terms=list(matched), matched_at=now
+            )
+        )
+        added += 1
+    for rule in {rule for rule, _, _ in rows}:
+        state = session.get(AlertRuleState, rule)
+        if state is not None:
+            state.last_match_at = now
+    session.flush()
+    return added
+
+
+def pending_matches(session: Session, rule: str) -> list[AlertMatch]:
+    return list(
+        session.scalars(
+            select(AlertMatch)
+            .options(joinedload(AlertMatch.article))
+            .where(AlertMatch.rule == rule, AlertMatch.message_id.is_(None))
+            .order_by(AlertMatch.article_id)
+        )
+    )
+
+
+def queue_message(
+    session: Session,
+    *,
+    rule: str,
+    kind: str,
+    message_id: str,
+    recipients: Sequence[str],
+    subject: str,
+    raw: bytes,
+    matches: Sequence[AlertMatch],
+) -> AlertMessage:
+    message = AlertMessage(
+        rule=rule,
+        kind=kind,
+        message_id=message_id,
+        recipients=list(recipients),
+        subject=subject,
+        raw=raw,
+        status="queued",
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
+    session.add(message)
+    session.flush()
+    for match in matches:
+        match.message_id = message.id
+    state = session.get(AlertRuleState, rule)
+    if state is not None:
+        state.last_sent_at = message.created_at
+    session.flush()
+    return message
+
+
+def due_messages(session: Session, now: datetime) -> list[AlertMessage]:
+    return list(
+        session.scalars(
+            select(AlertMessage)
+            .where(AlertMessage.status == "queued", AlertMessage.next_attempt_at <= now)
+            .order_by(AlertMessage.id)
+        )
+    )
+
+
+def mark_sent(session: Session, message_id: int, *, refused: dict[str, str]) -> None:
+    message = session.get_one(AlertMessage, message_id)
+    message.status = "sent" if len(refused) < len(message.recipients) else "failed"
+    message.sent_at = utcnow()
+    message.attempts += 1
+    message.refused = dict(refused)
+    message.last_error = "; ".join(f"{r}: {reply}" for r, reply in refused.items()) or None
+
+
+def mark_retry(session: Session, message_id: int, *, error: str, next_attempt_at: datetime) -> None:
+    message = session.get_one(AlertMessage, message_id)
+    message.attempts += 1
+    message.last_error = error
+    message.next_attempt_at = next_attempt_at
+
+
+def mark_failed(session: Session, message_id: int, *, error: str, refused: dict[str, str]) -> None:
+    message = session.get_one(AlertMessage, message_id)
+    message.attempts += 1
+    message.status = "failed"
+    message.last_error = error
+    message.refused = dict(refused)
+
+
+def rule_statuses(session: Session, names: Sequence[str]) -> list[RuleStatus]:
+    states = {s.name: s for s in session.scalars(select(AlertRuleState))}
+    result = []
+    for name in names:
+        state = states.get(name)
+        matches_total = (
+            session.scalar(
+                select(func.count()).select_from(AlertMatch).where(AlertMatch.rule == name)
+            )
+            or 0
+        )
+        pending = (
+            session.scalar(
+                select(func.count())
+                .select_from(AlertMatch)
+                .where(AlertMatch.rule == name, AlertMatch.message_id.is_(None))
+            )
+            or 0
+        )
+        queued = (
+            session.scalar(
+                select(func.count())
+                .select_from(AlertMessage)
+                .where(AlertMessage.rule == name, AlertMessage.status == "queued")
+            )
+            or 0
+        )
+        failed = (
+            session.scalar(
+                select(func.count())
+                .select_from(AlertMessage)
+                .where(AlertMessage.rule == name, AlertMessage.status == "failed")
+            )
+            or 0
+        )
+        last_error = session.scalar(
+            select(AlertMessage.last_error)
+            .where(AlertMessage.rule == name, AlertMessage.last_error.is_not(None))
+            .order_by(AlertMessage.id.desc())
+            .limit(1)
+        )
+        result.append(
+            RuleStatus(
+                name=name,
+                query=state.query if state else "",
+                watermark=state.watermark if state else 0,
+                last_match_at=state.last_match_at if state else None,
+                last_sent_at=state.last_sent_at if state else None,
+                matches_total=matches_total,
+                pending_matches=pending,
+                queued_messages=queued,
+                failed_messages=failed,
+                last_error=last_error,
+            )
+        )
+    return result

@@ -67,7 +67,7 @@ def evaluate(
         watermarks: dict[str, int] = {}
         for days, rules in by_backfill.items():
             since = now - timedelta(days=days) if days else None
-            states = sync_rules(session, rules, backfill_since=since)
+            states = sync_rules(session, rules, now=now, backfill_since=since)
             watermarks.update({name: state.watermark for name, state in states.items()})
     cursor = min(watermarks.values())
     evaluated = 0
@@ -148,6 +148,7 @@ def queue_due(
                 subject=composed.subject,
                 raw=composed.raw,
                 matches=matches,
+                now=now,
             )
             queued += 1
     return queued

@@ -31,7 +31,11 @@ class RuleStatus:
 
 
 def sync_rules(
-    session: Session, rules: Sequence[tuple[str, str]], *, backfill_since: datetime | None = None
+    session: Session,
+    rules: Sequence[tuple[str, str]],
+    *,
+    now: datetime,
+    backfill_since: datetime | None = None,
 ) -> dict[str, AlertRuleState]:
     """Create state for new rules, starting at "now" (the newest stored article) so that
     a new rule does not flood its recipients with the archive — unless backfilling
@@ -47,7 +51,7 @@ def sync_rules(
     for name, query in rules:
         state = states.get(name)
         if state is None:
-            state = AlertRuleState(name=name, query=query, watermark=start)
+            state = AlertRuleState(name=name, query=query, watermark=start, created_at=now)
             session.add(state)
             states[name] = state
         elif state.query != query:
@@ -127,8 +131,10 @@ def queue_message(
     subject: str,
     raw: bytes,
     matches: Sequence[AlertMatch],
+    now: datetime,
 ) -> AlertMessage:
     message = AlertMessage(
+        created_at=now,
         rule=rule,
         kind=kind,
         message_id=message_id,
@@ -137,7 +143,7 @@ def queue_message(
         raw=raw,
         status="queued",
         attempts=0,
-        next_attempt_at=utcnow(),
+        next_attempt_at=now,
     )
     session.add(message)
     session.flush()

@@ -1,0 +1,233 @@
+"""The alert query language: parsing, matching semantics, seed expectations, properties."""
+
+from __future__ import annotations
+
+import pytest
+from chipwatch.alerts.matcher import ArticleView, Rule, RuleSet
+from chipwatch.alerts.normalize import normalized
+from chipwatch.alerts.query import And, Not, Or, QuerySyntaxError, Term, parse_query
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.newsweb import load_seeds, seeds_available
+
+
+def matches(query: str, title: str = "", text: str = "", **meta: str) -> bool:
+    rules = RuleSet([Rule.parse("r", query)])
+    return bool(rules.match(ArticleView(title=title, text=text, **meta)))
+
+
+# ---- the seed articles, as their README expects -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_views() -> dict[str, ArticleView]:
+    if not seeds_available():
+        pytest.skip("../shared/seeds is not beside the checkout")
+    return {
+        seed.key: ArticleView(
+            title=seed.article.title,
+            text="\n".join(seed.article.paragraphs),
+            language=seed.article.language,
+            source="seed",
+        )
+        for seed in load_seeds()
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("nvidia AND (h20 OR h200) AND china", {"000", "002", "003", "004"}),
+        ('"T-Head" NOT nvidia', set()),
+        ("unicom", {"001"}),
+        ("cambricon AND siyuan", {"000", "002"}),
+        ("lang:en alibaba", {"004"}),
+        ('"moore threads"', {"002"}),
+        ("bytedance AND h200", {"003"}),
+    ],
+)
+def test_seed_expectations(
+    seed_views: dict[str, ArticleView], query: str, expected: set[str]
+) -> None:
+    rules = RuleSet([Rule.parse("r", query)])
+    assert {key for key, view in seed_views.items() if rules.match(view)} == expected
+
+
+def test_all_rules_at_once_equal_each_rule_alone(seed_views: dict[str, ArticleView]) -> None:
+    queries = [
+        "nvidia AND h20",
+        "unicom",
+        "huawei -cambricon",
+        '"nvidia china"~8',
+        "smic OR tsmc",
+        "alibaba*",
+        "lang:de",
+        "entity:cambricon",
+    ]
+    together = RuleSet(Rule.parse(f"r{i}", q) for i, q in enumerate(queries))
+    for view in seed_views.values():
+        alone = {
+            f"r{i}"
+            for i, q in enumerate(queries)
+            if matches(q, view.title, view.text, language=view.language or "")
+        }
+        assert {m.rule for m in together.match(view)} == alone
+
+
+# ---- matching semantics ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "expected"),
+    [
+        ("h20", "Nvidias H20-Chips für China", True),
+        ("h20", "Der H200 kommt", False),
+        ("h20*", "Der H200 kommt", True),
+        ("chinesisch*", "Chinesische Kunden", True),
+        ("grafikkarte", "Die GRAFIKKARTE ist teuer", True),
+        ("muenchen", "Treffen in München", True),
+        ("münchen", "Treffen in Muenchen", True),
+        ("strasse", "An der Straße", True),
+        ("cafe", "Im Café", True),
+        ("寒武纪", "寒武纪发布思元590芯片", True),
+        ("寒武纪", "寒武发布", False),
+        ('"nvidia china"', "Nvidia, China and more", True),
+        ('"nvidia china"', "Nvidia sells in China", False),
+        ('"nvidia china"~3', "Nvidia sells chips in China", True),
+        ('"nvidia china"~1', "Nvidia sells many more chips in China", False),
+        ("nvidia china", "China buys from Nvidia", True),
+        ("nvidia -china", "China buys from Nvidia", False),
+        ("nvidia +china", "Nvidia", False),
+        ("(amd OR intel) AND nvidia", "Intel and Nvidia", True),
+        ("amd OR intel AND nvidia", "AMD alone", True),
+        ("export", "Exportkontrollen", False),
+        ("export*", "Exportkontrollen verschärft", True),
+        ("c++", "written in C", True),  # punctuation folds away, like hyphens
+    ],
+)
+def test_matching(query: str, text: str, expected: bool) -> None:
+    assert matches(query, text=text) is expected
+
+
+def test_fields() -> None:
+    assert matches("title:huawei", title="Huawei Ascend", text="nothing")
+    assert not matches("title:huawei", title="Chips", text="Huawei")
+    assert matches("text:huawei", title="Chips", text="Huawei")
+    assert matches("lang:de huawei", text="Huawei", language="de")
+    assert not matches("lang:de huawei", text="Huawei", language="en")
+    assert matches("source:heise huawei", text="Huawei", source="heise online")
+    assert not matches("source:golem huawei", text="Huawei", source="heise online")
+    assert matches("url:heise.de huawei", text="Huawei", url="https://www.heise.de/news/x")
+    assert matches("entity:cambricon", text="寒武纪发布新芯片")
+    assert matches('entity:"alibaba t-head"', text="Alibabas Chipsparte T-Head")
+
+
+def test_why_lists_the_words_that_matched() -> None:
+    rules = RuleSet([Rule.parse("r", "nvidia AND (h20 OR h200) AND china* -amd")])
+    (match,) = rules.match(ArticleView(title="", text="Nvidia H200 für Chinas Rechenzentren"))
+    assert match.matched == ("nvidia", "h200", "china*")
+
+
+def test_rules_without_positive_words_are_still_evaluated() -> None:
+    rules = RuleSet([Rule.parse("de", "lang:de"), Rule.parse("x", "nvidia")])
+    assert [m.rule for m in rules.match(ArticleView(title="", text="Intel", language="de"))] == [
+        "de"
+    ]
+
+
+# ---- invalid queries ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "message", "position"),
+    [
+        ("nvidia AND (", "unexpected end of query", 12),
+        ("x AND AND y", "unexpected 'AND'", 6),
+        ("foo:bar", "unknown field 'foo'", 0),
+        ("NOT nvidia", "only NOT terms", 0),
+        ("a*b", "only a trailing * is supported", 0),
+        ("entity:nokia", "unknown entity 'nokia'", 7),
+        ("", "empty query", None),
+        ("[a TO b]", "range queries are not supported", None),
+    ],
+)
+def test_invalid_queries_name_position_and_expectation(
+    query: str, message: str, position: int | None
+) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse_query(query)
+    assert message in str(caught.value)
+    if position is not None:
+        assert caught.value.position == position
+        assert "^" in str(caught.value)
+
+
+# ---- properties ---------------------------------------------------------------------
+
+WORDS = st.sampled_from(
+    [
+        "nvidia",
+        "h20",
+        "h200",
+        "huawei",
+        "ascend",
+        "china",
+        "smic",
+        "export",
+        "münchen",
+        "寒武纪",
+        "t-head",
+        "cambricon",
+    ]
+)
+
+
+def _render(node: object) -> str:
+    if isinstance(node, str):
+        return f'"{node}"' if " " in node or "-" in node else node
+    kind, children = node  # type: ignore[misc]
+    if kind == "not":
+        return f"NOT {_render(children)}"
+    joined = f" {kind.upper()} ".join(_render(c) for c in children)
+    return f"({joined})"
+
+
+trees = st.recursive(
+    WORDS,
+    lambda inner: st.one_of(
+        st.tuples(st.just("and"), st.lists(inner, min_size=2, max_size=3)),
+        st.tuples(st.just("or"), st.lists(inner, min_size=2, max_size=3)),
+    ),
+    max_leaves=8,
+)
+
+
+def _truth(node: object, present: set[str]) -> bool:
+    if isinstance(node, str):
+        return normalized(node) in present
+    kind, children = node  # type: ignore[misc]
+    results = [_truth(c, present) for c in children]
+    return all(results) if kind == "and" else any(results)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tree=trees, present=st.sets(WORDS, max_size=6))
+def test_matching_agrees_with_boolean_truth(tree: object, present: set[str]) -> None:
+    """For any AND/OR tree of words and any article holding some of the words, the rule
+    matches exactly when the tree is true of the words present."""
+    query = _render(tree)
+    text = " lorem ".join(sorted(present)) or "lorem"
+    folded = {normalized(w) for w in present}
+    assert matches(query, text=text) is _truth(tree, folded)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_parser_never_crashes(query: str) -> None:
+    """Any input either parses into a tree or raises QuerySyntaxError, never anything else."""
+    try:
+        node = parse_query(query)
+    except QuerySyntaxError:
+        return
+    assert isinstance(node, Term | And | Or | Not) or node is not None

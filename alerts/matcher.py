@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import ahocorasick
 from chipwatch.alerts.normalize import fold, normalized
-from chipwatch.alerts.query import And, Meta, Node, Not, Or, Term, parse_query, terms
+from chipwatch.alerts.query import (
+    TEXT_FIELDS,
+    And,
+    Meta,
+    Node,
+    Not,
+    Or,
+    Term,
+    parse_query,
+    terms,
+)
 
 
 @dataclass(frozen=True)
@@ -48,11 +58,24 @@ class Match:
 
 @dataclass
 class _Hits:
-    """Where each pattern occurs in one article: field → pattern → token positions."""
+    """Where each pattern occurs in one article: field → pattern → character offsets in
+    the normalised field text (token positions are worked out only for proximity)."""
 
     positions: dict[str, dict[int, list[int]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
+    haystacks: dict[str, str] = field(default_factory=dict)
+    present: set[int] = field(default_factory=set)  # patterns found in any field
+    _starts: dict[str, list[int]] = field(default_factory=dict)
+
+    def token_positions(self, field_name: str, offsets: Sequence[int]) -> list[int]:
+        starts = self._starts.get(field_name)
+        if starts is None:
+            haystack = self.haystacks[field_name]
+            starts = self._starts[field_name] = [0] + [
+                i + 1 for i, ch in enumerate(haystack) if ch == " "
+            ]
+        return [bisect.bisect_right(starts, offset) - 1 for offset in offsets]
 
 
 class RuleSet:
@@ -75,6 +98,7 @@ class RuleSet:
             if term.slop is not None:
                 for word in term.text.split(" "):
                     self._pattern_id(Term(word, term.fields))
+        self._compiled = [_compile(rule.node, self._pattern_ids) for rule in self.rules]
         self._automaton = ahocorasick.Automaton()
         for (text, prefix), pattern in self._pattern_ids.items():
             # the value lists every (pattern, prefix) sharing this text
@@ -99,11 +123,13 @@ class RuleSet:
         for field_hits in hits.positions.values():
             for pattern in field_hits:
                 candidates.update(self._rules_by_pattern.get(pattern, ()))
+        hits.present = {p for field_hits in hits.positions.values() for p in field_hits}
         matches = []
         for index in sorted(candidates):
-            rule = self.rules[index]
-            why: list[str] = []
-            if _evaluate(rule.node, hits, article, self._pattern_ids, why):
+            if self._compiled[index](hits, article):
+                rule = self.rules[index]
+                why: list[str] = []
+                _evaluate(rule.node, hits, article, self._pattern_ids, why)
                 matches.append(Match(rule.name, tuple(dict.fromkeys(why))))
         return matches
 
@@ -115,23 +141,17 @@ class RuleSet:
             haystack = normalized(raw or "")
             if not haystack:
                 continue
-            starts = _token_starts(haystack)
+            hits.haystacks[field_name] = haystack
+            last = len(haystack) - 1
             for end, entries in self._automaton.iter(haystack):
                 for pattern, prefix, length in entries:
                     start = end - length + 1
                     if start > 0 and haystack[start - 1] != " ":
                         continue  # not at a word start
-                    if not prefix and end + 1 < len(haystack) and haystack[end + 1] != " ":
+                    if not prefix and end < last and haystack[end + 1] != " ":
                         continue  # not at a word end
-                    position = bisect.bisect_right(starts, start) - 1
-                    hits.positions[field_name][pattern].append(position)
+                    hits.positions[field_name][pattern].append(start)
         return hits
-
-
-def _token_starts(haystack: str) -> list[int]:
-    starts = [0]
-    starts += [i + 1 for i, ch in enumerate(haystack) if ch == " "]
-    return starts
 
 
 def _positive_terms(node: Node) -> list[Term]:
@@ -143,6 +163,36 @@ def _positive_terms(node: Node) -> list[Term]:
     if isinstance(node, And | Or):
         return [t for child in node.children for t in _positive_terms(child)]
     return []
+
+
+Predicate = Callable[[_Hits, ArticleView], bool]
+
+
+def _compile(node: Node, pattern_ids: Mapping[tuple[str, bool], int]) -> Predicate:
+    """The rule's tree as nested closures with pattern ids resolved once: the hot path.
+    (`_evaluate` walks the tree again, for matched rules only, to say why.)"""
+    if isinstance(node, Term):
+        if node.slop is None and node.fields == TEXT_FIELDS:
+            pattern = pattern_ids[(node.text, node.prefix)]
+            return lambda hits, _article: pattern in hits.present
+        return lambda hits, _article: _term_found(node, hits, pattern_ids)
+    if isinstance(node, Meta):
+        return lambda _hits, article: _meta_matches(node, article)
+    if isinstance(node, Not):
+        inner = _compile(node.child, pattern_ids)
+        return lambda hits, article: not inner(hits, article)
+    parts = [_compile(child, pattern_ids) for child in node.children]
+    if isinstance(node, And):
+
+        def all_of(hits: _Hits, article: ArticleView) -> bool:
+            return all(part(hits, article) for part in parts)
+
+        return all_of
+
+    def any_of(hits: _Hits, article: ArticleView) -> bool:
+        return any(part(hits, article) for part in parts)
+
+    return any_of
 
 
 def _evaluate(
@@ -182,7 +232,7 @@ def _term_found(term: Term, hits: _Hits, pattern_ids: Mapping[tuple[str, bool], 
             pattern = pattern_ids.get((word, False))
             if pattern is None or pattern not in field_hits:
                 break
-            lists.append(field_hits[pattern])
+            lists.append(hits.token_positions(field_name, field_hits[pattern]))
         else:
             if _within(lists, term.slop + len(words) - 1):
                 return True

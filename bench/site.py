@@ -7,9 +7,11 @@ Everything is derived from a seeded `random.Random`, so the same seed and the sa
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from typing import TypeVar
 
 from chipwatch.demo.site import SiteArticle, slugify
@@ -125,9 +127,9 @@ EN_REGULATORS = (
 )
 DE_SOURCES = (
     "ein Unternehmenssprecher",
-    "mehrere mit der Sache vertraute Personen",
+    "eine mit der Sache vertraute Person",
     "ein Manager eines großen Cloud-Anbieters",
-    "Branchenkreise in Taiwan",
+    "ein Zulieferer aus Taiwan",
     "ein Analyst von {analyst}",
 )
 EN_SOURCES = (
@@ -139,12 +141,13 @@ EN_SOURCES = (
 )
 
 DE_SENTENCES = (
-    "Nach Angaben von {source} will {customer} in den kommenden Monaten rund {k} Beschleuniger "
-    "vom Typ {chip} abnehmen, sofern die Lieferungen rechtzeitig freigegeben werden.",
+    "{customer} will in den kommenden Monaten rund {k} Beschleuniger vom Typ {chip} abnehmen, "
+    "sofern die Lieferungen rechtzeitig freigegeben werden, wie {source} sagte.",
     "{vendor} lässt den {chip} bei {fab} im {node}-Verfahren fertigen und setzt dabei auf "
     "{mem}-Speicher von {memvendor}, der derzeit knapp und entsprechend teuer ist.",
     "Die Analysten von {analyst} schätzen, dass der Markt für KI-Beschleuniger in China im "
-    "{quarter} Quartal um {pct} Prozent gewachsen ist, getragen vor allem von heimischen Anbietern.",
+    "{quarter} Quartal um {pct} Prozent gewachsen ist, getragen vor allem von heimischen "
+    "Anbietern.",
     "Ob {regulator} die neuen Regeln tatsächlich durchsetzt, ist offen; in Branchenkreisen "
     "rechnet man mit einer Entscheidung frühestens in {weeks} Wochen.",
     "Im Rechenzentrum von {customer} in {city} sollen bis Jahresende {racks} Racks mit "
@@ -154,11 +157,11 @@ DE_SENTENCES = (
     "Gegenüber dem Vorgänger verspricht {vendor} eine um {pct} Prozent höhere Rechenleistung "
     "bei gleicher Leistungsaufnahme, unabhängige Messungen stehen allerdings noch aus.",
     "Entwickler bemängeln seit Langem, dass die Software-Werkzeuge für den {chip} nicht an "
-    "CUDA heranreichen, und {vendor} hat daher {k} zusätzliche Ingenieure eingestellt.",
+    "CUDA heranreichen, und {vendor} hat daher {staff} zusätzliche Ingenieure eingestellt.",
     "Der Umsatz von {vendor} stieg im {quarter} Quartal auf umgerechnet {bn} Milliarden "
     "US-Dollar, ein Plus von {pct} Prozent gegenüber dem Vorjahreszeitraum.",
-    "Bei {memvendor} sind die Kapazitäten für {mem} nach Angaben von {source} bereits bis weit "
-    "ins kommende Jahr ausgebucht, was kleinere Chipentwickler besonders hart trifft.",
+    "Bei {memvendor} sind die Kapazitäten für {mem} bereits bis weit ins kommende Jahr "
+    "ausgebucht, wie {source} sagt, was kleinere Chipentwickler besonders hart trifft.",
     "Die Exportlizenzen, die {regulator} zuletzt erteilt hat, gelten nur für Kunden außerhalb "
     "der Entity List und sind an eine vierteljährliche Berichtspflicht geknüpft.",
     "Ein Cluster aus {k} {chip}-Beschleunigern soll ein Sprachmodell mit {params} Milliarden "
@@ -177,7 +180,7 @@ DE_SENTENCES = (
     "Chipindustrie eher beschleunigen als bremsen, und verweisen auf die Fortschritte von "
     "{vendor}.",
     "Der Preis für einen Server mit acht {chip}-Modulen liegt Händlern in {city} zufolge "
-    "derzeit bei etwa {k} Tausend US-Dollar, deutlich mehr als noch vor einem halben Jahr.",
+    "derzeit bei etwa {price}.000 US-Dollar, deutlich mehr als noch vor einem halben Jahr.",
     "Im Vergleich zum {chip2} von {vendor2} schneidet der {chip} bei der Inferenz großer "
     "Sprachmodelle nach ersten Tests von {analyst} um etwa {pct} Prozent schlechter ab.",
     "{vendor} kündigte an, die Produktion in {city} bis Mitte des kommenden Jahres zu "
@@ -201,7 +204,7 @@ EN_SENTENCES = (
     "{vendor} promises {pct} percent more compute than the previous generation at the same "
     "power draw, although independent measurements have yet to be published.",
     "Developers have long complained that the software tools for the {chip} lag far behind "
-    "CUDA, and {vendor} has hired {k} additional engineers to close the gap.",
+    "CUDA, and {vendor} has hired {staff} additional engineers to close the gap.",
     "Revenue at {vendor} rose to the equivalent of {bn} billion dollars in the {quarter} "
     "quarter, up {pct} percent from the same period a year earlier.",
     "{memvendor} has reportedly sold out its {mem} capacity well into next year, {source} "
@@ -222,7 +225,7 @@ EN_SENTENCES = (
     "capacity, a bottleneck for every modern AI chip.",
     "Critics argue that the controls are accelerating rather than slowing the build-up of an "
     "independent Chinese chip industry, pointing to recent progress at {vendor}.",
-    "A server with eight {chip} modules currently sells for about {k} thousand dollars, "
+    "A server with eight {chip} modules currently sells for about {price},000 dollars, "
     "according to distributors in {city}, far more than six months ago.",
     "In early tests by {analyst}, the {chip} trailed the {chip2} from {vendor2} by about {pct} "
     "percent when serving large language models.",
@@ -300,6 +303,8 @@ def _slots(rng: random.Random, language: str) -> dict[str, str]:
         "k": f"{rng.randint(2, 120) * 500:,}".replace(",", "." if de else ","),
         "weeks": str(rng.randint(2, 16)),
         "racks": str(rng.randint(12, 900)),
+        "staff": str(rng.randint(5, 90) * 10),
+        "price": str(rng.randint(180, 520)),
         "params": str(rng.choice((7, 13, 34, 70, 110, 235, 405, 671))),
         "watts": str(rng.randint(30, 140) * 10),
         "bn": f"{bn:.1f}".replace(".", ",") if de else f"{bn:.1f}",
@@ -307,16 +312,22 @@ def _slots(rng: random.Random, language: str) -> dict[str, str]:
     }
 
 
-def _sentence(rng: random.Random, language: str) -> str:
-    templates = DE_SENTENCES if language == "de" else EN_SENTENCES
-    text = rng.choice(templates).format(**_slots(rng, language))
+def _sentence(rng: random.Random, language: str, template: str, topic: dict[str, str]) -> str:
+    slots = _slots(rng, language)
+    if rng.random() < 0.7:  # most sentences stay with the article's own vendor and chip
+        slots.update(topic)
+        slots["vendor2"], slots["chip2"] = rng.choice([c for c in CHIPS if c[0] != topic["vendor"]])
+    text = template.format(**slots)
     return text[0].upper() + text[1:]
 
 
-def _paragraphs(rng: random.Random, language: str) -> tuple[str, ...]:
+def _paragraphs(rng: random.Random, language: str, topic: dict[str, str]) -> tuple[str, ...]:
+    templates = DE_SENTENCES if language == "de" else EN_SENTENCES
+    deck = itertools.cycle(rng.sample(templates, len(templates)))  # no template twice in a row
     count = rng.randint(6, 10)
     paragraphs = [
-        " ".join(_sentence(rng, language) for _ in range(rng.randint(2, 4))) for _ in range(count)
+        " ".join(_sentence(rng, language, next(deck), topic) for _ in range(rng.randint(2, 4)))
+        for _ in range(count)
     ]
     if rng.random() < 0.4:  # some articles carry a subheading (rendered as <h2>)
         headings = DE_HEADINGS if language == "de" else EN_HEADINGS
@@ -324,9 +335,14 @@ def _paragraphs(rng: random.Random, language: str) -> tuple[str, ...]:
     return tuple(paragraphs)
 
 
-def _title(rng: random.Random, language: str) -> str:
+def _title(rng: random.Random, language: str, topic: dict[str, str]) -> str:
     templates = DE_TITLES if language == "de" else EN_TITLES
-    return rng.choice(templates).format(**_slots(rng, language))
+    return rng.choice(templates).format(**{**_slots(rng, language), **topic})
+
+
+def _topic(rng: random.Random, language: str) -> dict[str, str]:
+    slots = _slots(rng, language)
+    return {key: slots[key] for key in ("vendor", "chip", "customer")}
 
 
 def generate_articles(
@@ -341,19 +357,25 @@ def generate_articles(
     articles: list[SiteArticle] = []
     for index in range(count):
         language = "de" if index % 2 == 0 else "en"
-        title = _unique(lambda: _title(rng, language), titles)
-        paragraphs = _unique(lambda: _paragraphs(rng, language), bodies)
+        topic = _topic(rng, language)
+        title = _unique(partial(_title, rng, language, topic), titles)
+        paragraphs = _unique(partial(_paragraphs, rng, language, topic), bodies)
         age = timedelta(seconds=rng.randint(60, int(MAX_AGE.total_seconds()) - 60))
         published = (now - age).astimezone(_CET if language == "de" else UTC)
+        slug = f"{slugify(title, max_words=8)}-{1_000_000 + index}"  # heise-style number
         articles.append(
             SiteArticle(
-                # heise-style: words of the title plus a running number.
-                slug=f"{slugify(title, max_words=8)}-{1_000_000 + index}",
+                slug=slug,
                 title=title,
                 published=published,
                 author=rng.choice(AUTHORS),
                 language=language,
                 paragraphs=paragraphs,
+                # The path SiteArticle would derive anyway, given explicitly: NewsSite
+                # compares every article's url_path with every other's (duplicate check,
+                # related links), and the derived one is formatted anew on each access,
+                # which made building a 3000-article site take over a minute.
+                path=f"/news/{published:%Y}/{published:%m}/{slug}.html",
             )
         )
     return articles

@@ -7,7 +7,10 @@ would stall the Twisted reactor, and with it every download in flight.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -131,6 +134,17 @@ def _clean(value: str | None) -> str | None:
     return re.sub(r"\s+", " ", value).strip() or None
 
 
-def warm_up() -> None:
-    """Process-pool initializer: import and load models once per worker, not per page."""
+def warm_up(parent: int | None = None) -> None:
+    """Process-pool initializer: load models once per worker, not per page, and leave
+    with the parent (its pid passed in, since a worker may only start after the parent
+    died): a crawl killed with SIGKILL must not strand its workers."""
+    if parent is None:
+        parent = os.getppid()
+
+    def watch_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, name="parent-watch", daemon=True).start()
     _identifier()

@@ -65,6 +65,7 @@ class ExtractPipeline:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=warm_up,
+            initargs=(os.getpid(),),
         )
 
     async def process_item(self, item: Any, spider: Spider) -> Any:

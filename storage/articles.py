@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from chipwatch.storage.models import Article, UrlState, utcnow
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 
@@ -113,13 +113,14 @@ def _find_existing(session: Session, record: ArticleRecord) -> int | None:
         state = session.get(UrlState, key)
         if state is not None and state.article_id is not None:
             return state.article_id
+    # Two indexed lookups rather than one OR, which SQLite answers with a table scan.
+    by_url = session.scalar(select(Article.id).where(Article.url == record.url))
+    if by_url is not None:
+        return by_url
     return session.scalar(
-        select(Article.id).where(
-            or_(
-                Article.url == record.url,
-                (Article.content_hash == record.content_hash) & (Article.source == record.source),
-            )
-        )
+        select(Article.id)
+        .where(Article.content_hash == record.content_hash, Article.source == record.source)
+        .limit(1)
     )
 
 

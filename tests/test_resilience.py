@@ -28,6 +28,21 @@ def count_articles(db: Path) -> int:
         return 0
 
 
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(c) for c in task.read_text().split()]
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
 def test_sigkill_mid_crawl_then_rerun(tmp_path: Path) -> None:
     site = NewsSite(DEMO_ARTICLES)
     with NewsServer(site) as server:
@@ -48,8 +63,15 @@ def test_sigkill_mid_crawl_then_rerun(tmp_path: Path) -> None:
         while count_articles(db) == 0 and time.monotonic() < deadline:
             assert crawl.poll() is None, "the crawl ended before it could be killed"
             time.sleep(0.02)
+        workers = children(crawl.pid)
+        assert workers  # extraction already ran in worker processes
         crawl.send_signal(signal.SIGKILL)
         crawl.wait(timeout=10)
+        # the extraction workers notice their parent is gone and leave too
+        deadline = time.monotonic() + 15
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [pid for pid in workers if alive(pid)] == []
 
         with sqlite3.connect(db) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

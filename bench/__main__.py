@@ -1,0 +1,330 @@
+"""Benchmark: how fast does `chipwatch crawl` get a few thousand articles into the
+database, compared with Trafilatura alone on the same pages?
+
+    python -m bench [--articles N | --quick] [--json PATH] [--keep DIR]
+
+1. Generates a local news site (distinct German/English AI-chip articles, see bench/site.py)
+   and serves it on 127.0.0.1 with the demo `NewsServer`.
+2. Runs the real CLI (`python -m chipwatch --config … crawl`) in a subprocess against the
+   site's sitemap index — no delay, no AutoThrottle, 16 requests in flight, robots.txt
+   obeyed — and counts the stored articles.
+3. Times `extract_article` over the same pages in this process and in a spawn process
+   pool with as many workers as the crawl uses.
+4. Crawls a second time (nothing changed): the incremental run.
+
+Nothing here asserts on timings. The exit status is 1 only when a crawl failed or did
+not store every generated article.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench import alerts as alerts_bench
+from bench.baseline import fetch_pages, time_pool, time_single
+from bench.crawl import LOG_NAME, CrawlRun, run_crawl, write_config
+from bench.site import generate_articles
+from chipwatch.demo.server import LoggedRequest, NewsServer
+from chipwatch.demo.site import ARTICLE_PATH_RE, NewsSite
+
+DEFAULT_ARTICLES = 3000
+QUICK_ARTICLES = 300
+_LOC_RE = re.compile(r"<loc>([^<]+)</loc>")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="End-to-end crawl throughput against a generated local news site, "
+        "next to a Trafilatura-only baseline on the same pages.",
+    )
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument(
+        "--articles",
+        type=int,
+        default=DEFAULT_ARTICLES,
+        metavar="N",
+        help=f"article pages on the generated site (default {DEFAULT_ARTICLES})",
+    )
+    size.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a smoke test with {QUICK_ARTICLES} articles",
+    )
+    parser.add_argument("--seed", type=int, default=2026, help="seed for the generated text")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="keep config, database and logs in DIR"
+    )
+    parser.add_argument(
+        "--rules", type=int, default=200, metavar="N", help="alert rules for the rule benchmark"
+    )
+    parser.add_argument(
+        "--rule-articles",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="articles for the rule benchmark (default 10000)",
+    )
+    args = parser.parse_args(argv)
+    count = QUICK_ARTICLES if args.quick else args.articles
+    if count < 1:
+        parser.error("--articles must be at least 1")
+
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        results = run_benchmark(count, args.seed, args.keep.resolve())
+    else:
+        with tempfile.TemporaryDirectory(prefix="chipwatch-bench-") as folder:
+            results = run_benchmark(count, args.seed, Path(folder))
+    print_report(results)
+    rules_result = alerts_bench.run(
+        args.rules if not args.quick else 50, args.rule_articles if not args.quick else 1000
+    )
+    print()
+    print("\n".join(alerts_bench.report(rules_result)))
+    results["alerts"] = {
+        "rules": rules_result.rules,
+        "patterns": rules_result.patterns,
+        "articles": rules_result.articles,
+        "ruleset_articles_per_s": rules_result.ruleset_rate,
+        "naive_articles_per_s": rules_result.naive_rate,
+        "ratio": rules_result.ruleset_rate / rules_result.naive_rate,
+    }
+    if args.json is not None:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        print(f"\nResults written to {args.json}")
+    return 0 if results["ok"] else 1
+
+
+def run_benchmark(count: int, seed: int, folder: Path) -> dict[str, Any]:
+    workers = os.cpu_count() or 1
+    t0 = time.perf_counter()
+    articles = generate_articles(count, seed=seed)
+    generate_seconds = time.perf_counter() - t0
+    _progress(f"generated {count} articles in {generate_seconds:.1f} s")
+    t0 = time.perf_counter()
+    site = NewsSite(articles, name="Chipwatch Bench News", max_feed_items=50)
+
+    with NewsServer(site) as server:
+        base = server.base_url
+        site.render(base)  # build every page now, not during the first timed crawl
+        render_seconds = time.perf_counter() - t0
+        coverage = sitemap_coverage(site, base)
+        _progress(f"site on {base} rendered in {render_seconds:.1f} s; sitemaps: {coverage}")
+        config = write_config(folder, base)
+
+        server.clear_log()
+        _progress("crawl 1 …")
+        first = run_crawl(config)
+        first_requests = request_summary(server.log)
+        _keep_log(folder, "crawl1")
+        _progress(f"crawl 1: {first.seconds:.1f} s, exit {first.exit_code}")
+
+        server.clear_log()
+        _progress("crawl 2 (incremental) …")
+        second = run_crawl(config)
+        second_requests = request_summary(server.log)
+        _keep_log(folder, "crawl2")
+        _progress(f"crawl 2: {second.seconds:.1f} s, exit {second.exit_code}")
+
+        _progress("fetching pages for the Trafilatura baseline (untimed) …")
+        pages = fetch_pages(site.article_urls(base))
+
+    _progress("Trafilatura, one process …")
+    single = time_single(pages)
+    _progress(f"Trafilatura, pool of {workers} …")
+    pool = time_pool(pages, workers)
+
+    e2e = first.stored_articles / first.seconds if first.seconds > 0 else 0.0
+    html_bytes = sum(len(p.html.encode("utf-8")) for p in pages)
+    return {
+        "ok": first.exit_code == 0 and second.exit_code == 0 and first.stored_articles == count,
+        "machine": {"cpus": workers, "python": sys.version.split()[0]},
+        "site": {
+            "articles": count,
+            "seed": seed,
+            "generate_seconds": round(generate_seconds, 2),
+            "render_seconds": round(render_seconds, 2),
+            "mean_page_kib": round(html_bytes / len(pages) / 1024, 1) if pages else 0,
+            "sitemaps": coverage,
+        },
+        "crawl1": _run_dict(first, first_requests, count),
+        "crawl2": _run_dict(second, second_requests, count),
+        "e2e_pages_per_second": round(e2e, 1),
+        "second_over_first": round(second.seconds / first.seconds, 3) if first.seconds else None,
+        "trafilatura_single": {**asdict(single), "pages_per_second": single.pages_per_second},
+        "trafilatura_pool": {**asdict(pool), "pages_per_second": pool.pages_per_second},
+        "e2e_over_pool": _ratio(e2e, pool.pages_per_second),
+        "e2e_over_single": _ratio(e2e, single.pages_per_second),
+        "folder": str(folder),
+    }
+
+
+def sitemap_coverage(site: NewsSite, base: str) -> dict[str, int]:
+    """Article URLs listed by each sitemap of the index (read without the server log)."""
+    out: dict[str, int] = {}
+    for path in ("/sitemaps/news.xml.gz", "/sitemaps/pages.xml"):
+        body = site.route(base, path).body
+        if path.endswith(".gz"):
+            body = gzip.decompress(body)
+        locs = _LOC_RE.findall(body.decode("utf-8"))
+        out[path] = sum(1 for loc in locs if ARTICLE_PATH_RE.search(loc))
+    return out
+
+
+def request_summary(log: Sequence[LoggedRequest]) -> dict[str, Any]:
+    def kind(path: str) -> str:
+        if ARTICLE_PATH_RE.search(path):
+            return "article"
+        if path == "/robots.txt":
+            return "robots.txt"
+        if "sitemap" in path:
+            return "sitemap"
+        return "other"
+
+    conditional = [
+        r for r in log if "if-none-match" in r.headers or "if-modified-since" in r.headers
+    ]
+    return {
+        "requests": len(log),
+        "conditional": len(conditional),
+        "by_kind": dict(Counter(kind(r.path) for r in log)),
+        "by_status": {str(k): v for k, v in sorted(Counter(r.status for r in log).items())},
+        # what the incremental run asked for without validators (a short sample)
+        "not_conditional": sorted({r.path for r in log} - {r.path for r in conditional})[:10],
+    }
+
+
+def _run_dict(run: CrawlRun, requests: dict[str, Any], expected: int) -> dict[str, Any]:
+    return {
+        "seconds": round(run.seconds, 2),
+        "exit_code": run.exit_code,
+        "stored_articles": run.stored_articles,
+        "expected_articles": expected,
+        "peak_rss_mib": round(run.peak_rss_mib, 1),
+        "cpu_seconds": round(run.cpu_seconds, 2),
+        "server_cpu_seconds": round(run.server_cpu_seconds, 2),
+        "server": requests,
+        "log_problems": run.log_problems,
+        "log_samples": run.log_samples,
+        "stderr_tail": run.stderr_tail if run.exit_code != 0 else "",
+    }
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 3) if b else None
+
+
+def _keep_log(folder: Path, label: str) -> None:
+    # chipwatch.log is overwritten by every crawl; keep each run's copy.
+    log = folder / LOG_NAME
+    if log.exists():
+        log.replace(folder / f"{label}.log")
+
+
+def _progress(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def print_report(r: dict[str, Any]) -> None:
+    c1, c2 = r["crawl1"], r["crawl2"]
+    single, pool = r["trafilatura_single"], r["trafilatura_pool"]
+    site = r["site"]
+    rows = [
+        ("site", f"{site['articles']} articles, {site['mean_page_kib']} KiB/page"),
+        ("sitemaps (article URLs)", ", ".join(f"{k} {v}" for k, v in site["sitemaps"].items())),
+        ("machine", f"{r['machine']['cpus']} CPUs, Python {r['machine']['python']}"),
+        ("", ""),
+        ("crawl 1 wall time", f"{c1['seconds']:.2f} s (exit {c1['exit_code']})"),
+        (
+            "stored / expected",
+            f"{c1['stored_articles']} / {c1['expected_articles']}"
+            + ("" if c1["stored_articles"] == c1["expected_articles"] else "  MISMATCH"),
+        ),
+        ("end-to-end", f"{r['e2e_pages_per_second']:.1f} pages/s"),
+        ("crawl 1 requests", _requests(c1["server"])),
+        ("crawl 1 peak RSS", f"{c1['peak_rss_mib']:.0f} MiB (largest process)"),
+        ("crawl 1 CPU", _cpu(c1, r["machine"]["cpus"])),
+        ("crawl 1 log", _log(c1)),
+        ("", ""),
+        (
+            "Trafilatura, 1 process",
+            f"{single['pages_per_second']:.1f} pages/s "
+            f"({single['seconds']:.2f} s, {single['extracted']}/{single['pages']} extracted)",
+        ),
+        (
+            f"Trafilatura, pool of {pool['workers']}",
+            f"{pool['pages_per_second']:.1f} pages/s "
+            f"({pool['seconds']:.2f} s, {pool['extracted']}/{pool['pages']} extracted)",
+        ),
+        ("end-to-end ÷ pool", _fmt_ratio(r["e2e_over_pool"])),
+        ("end-to-end ÷ 1 process", _fmt_ratio(r["e2e_over_single"])),
+        ("", ""),
+        (
+            "crawl 2 wall time",
+            f"{c2['seconds']:.2f} s (exit {c2['exit_code']}), "
+            f"{_fmt_ratio(r['second_over_first'])} of crawl 1",
+        ),
+        ("crawl 2 requests", _requests(c2["server"])),
+        ("crawl 2 unconditional", ", ".join(c2["server"]["not_conditional"]) or "-"),
+        (
+            "crawl 2 stored",
+            f"{c2['stored_articles']} (unchanged: "
+            f"{'yes' if c2['stored_articles'] == c1['stored_articles'] else 'NO'})",
+        ),
+        ("crawl 2 log", _log(c2)),
+    ]
+    width = max(len(name) for name, _ in rows)
+    print()
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}" if name else "")
+    for label, run in (("crawl 1", c1), ("crawl 2", c2)):
+        for line in run["log_samples"]:
+            print(f"  {label} log: {line}")
+        if run["stderr_tail"]:
+            print(f"  {label} stderr:\n{run['stderr_tail']}")
+    if not r["ok"]:
+        print("\nNOT OK: a crawl failed or did not store every generated article.")
+
+
+def _requests(summary: dict[str, Any]) -> str:
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_kind"].items()))
+    statuses = ", ".join(f"{k}: {v}" for k, v in summary["by_status"].items())
+    return (
+        f"{summary['requests']} ({summary['conditional']} conditional; {kinds}; status {statuses})"
+    )
+
+
+def _cpu(run: dict[str, Any], cpus: int) -> str:
+    total = run["cpu_seconds"] + run["server_cpu_seconds"]
+    busy = total / (run["seconds"] * cpus) if run["seconds"] else 0.0
+    return (
+        f"{run['cpu_seconds']:.1f} s crawl + workers, {run['server_cpu_seconds']:.1f} s site "
+        f"server = {busy:.0%} of {cpus} CPUs"
+    )
+
+
+def _log(run: dict[str, Any]) -> str:
+    problems = run["log_problems"]
+    return ", ".join(f"{k} {v}" for k, v in sorted(problems.items())) or "no warnings or errors"
+
+
+def _fmt_ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""Alert rule evaluation: 200 rules (about 2,000 patterns in German, English and Chinese)
+against 10,000 articles, all rules in one Aho–Corasick pass (chipwatch's RuleSet) versus
+a naive baseline in the same run that evaluates each rule on its own by substring tests."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+
+from chipwatch.alerts.matcher import ArticleView, Rule, RuleSet
+from chipwatch.alerts.normalize import normalized
+from chipwatch.alerts.query import And, Meta, Node, Not, Or, Term
+
+VENDORS = [
+    "nvidia",
+    "huawei",
+    "cambricon",
+    "alibaba",
+    "baidu",
+    "metax",
+    "biren",
+    "enflame",
+    "smic",
+    "tsmc",
+    "amd",
+    "intel",
+    "hygon",
+    "iluvatar",
+    "moore threads",
+    "kunlunxin",
+    "寒武纪",
+    "华为",
+    "英伟达",
+    "中芯国际",
+    "昇腾",
+    "摩尔线程",
+    "沐曦",
+    "壁仞",
+]
+WORDS_DE = [
+    "exportkontrolle",
+    "rechenzentrum",
+    "beschleuniger",
+    "umsatz",
+    "halbleiter",
+    "lieferkette",
+    "sanktionen",
+    "grafikkarte",
+    "fertigung",
+    "börsengang",
+    "gewinn",
+    "chipfabrik",
+    "auftrag",
+    "prognose",
+    "lizenz",
+    "kapazität",
+    "wafer",
+    "speicher",
+]
+WORDS_EN = [
+    "export",
+    "licence",
+    "accelerator",
+    "revenue",
+    "datacenter",
+    "supply",
+    "shipment",
+    "inference",
+    "training",
+    "foundry",
+    "yield",
+    "earnings",
+    "guidance",
+    "tariff",
+    "cluster",
+    "memory",
+    "packaging",
+    "lithography",
+]
+WORDS_ZH = ["芯片", "出口", "管制", "算力", "数据中心", "推理", "训练", "营收", "晶圆", "产能"]
+MODELS = [
+    f"{p}{n}"
+    for p in ("h", "mi", "mlu", "br", "s", "atlas", "kl", "mtt", "910", "a")
+    for n in range(10, 400)
+]
+
+
+@dataclass
+class AlertsBenchResult:
+    rules: int
+    patterns: int
+    articles: int
+    ruleset_seconds: float
+    naive_seconds: float
+    matches: int
+
+    @property
+    def ruleset_rate(self) -> float:
+        return self.articles / self.ruleset_seconds
+
+    @property
+    def naive_rate(self) -> float:
+        return self.articles / self.naive_seconds
+
+
+def make_rules(count: int, rng: random.Random) -> list[Rule]:
+    vocabulary = VENDORS + WORDS_DE + WORDS_EN + WORDS_ZH
+    rules = []
+    for index in range(count):
+        models = rng.sample(MODELS, 12)
+        words = rng.sample(vocabulary, 3)
+        vendor = rng.choice(VENDORS)
+        query = (
+            f'"{vendor}" AND ({" OR ".join(models)} OR {words[0]}*) '
+            f"AND ({words[1]} OR {words[2]}) -gerücht"
+        )
+        rules.append(Rule.parse(f"rule-{index}", query))
+    return rules
+
+
+def make_articles(count: int, rng: random.Random) -> list[ArticleView]:
+    vocabulary = VENDORS + WORDS_DE + WORDS_EN + WORDS_ZH + MODELS
+    filler = [
+        "der",
+        "die",
+        "und",
+        "the",
+        "of",
+        "and",
+        "in",
+        "mit",
+        "für",
+        "market",
+        "company",
+        "analysts",
+        "said",
+        "reported",
+        "quarter",
+        "year",
+        "new",
+        "chip",
+        "chips",
+    ]
+    articles = []
+    for index in range(count):
+        words = [
+            rng.choice(filler) if rng.random() < 0.85 else rng.choice(vocabulary)
+            for _ in range(rng.randint(250, 450))
+        ]
+        title = " ".join(rng.choice(vocabulary) for _ in range(6))
+        articles.append(
+            ArticleView(
+                title=title,
+                text=" ".join(words),
+                source="bench",
+                language="de",
+                url=f"https://b/{index}",
+            )
+        )
+    return articles
+
+
+def naive_matches(rules: list[Rule], articles: list[ArticleView]) -> list[set[str]]:
+    """Each rule on its own: normalise the article once, then test every term of every
+    rule with a substring search."""
+    result = []
+    for article in articles:
+        fields = {
+            "title": f" {normalized(article.title)} ",
+            "text": f" {normalized(article.text)} ",
+        }
+        result.append({r.name for r in rules if _naive(r.node, fields, article)})
+    return result
+
+
+def _naive(node: Node, fields: dict[str, str], article: ArticleView) -> bool:
+    if isinstance(node, Term):
+        needle = f" {node.text}" if node.prefix else f" {node.text} "
+        return any(needle in fields[f] for f in node.fields)
+    if isinstance(node, And):
+        return all(_naive(c, fields, article) for c in node.children)
+    if isinstance(node, Or):
+        return any(_naive(c, fields, article) for c in node.children)
+    if isinstance(node, Not):
+        return not _naive(node.child, fields, article)
+    if isinstance(node, Meta):
+        return True
+    raise TypeError(node)
+
+
+def run(rules_count: int = 200, articles_count: int = 10_000, seed: int = 7) -> AlertsBenchResult:
+    rng = random.Random(seed)
+    rules = make_rules(rules_count, rng)
+    articles = make_articles(articles_count, rng)
+    ruleset = RuleSet(rules)
+
+    started = time.perf_counter()
+    fast = [{m.rule for m in ruleset.match(a)} for a in articles]
+    ruleset_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    slow = naive_matches(rules, articles)
+    naive_seconds = time.perf_counter() - started
+
+    if fast != slow:
+        differing = sum(1 for a, b in zip(fast, slow, strict=True) if a != b)
+        raise AssertionError(f"RuleSet and the naive baseline disagree on {differing} articles")
+    return AlertsBenchResult(
+        rules=len(rules),
+        patterns=ruleset.pattern_count,
+        articles=len(articles),
+        ruleset_seconds=ruleset_seconds,
+        naive_seconds=naive_seconds,
+        matches=sum(len(m) for m in fast),
+    )
+
+
+def report(result: AlertsBenchResult) -> list[str]:
+    return [
+        f"alert rules: {result.rules} rules, {result.patterns} patterns, "
+        f"{result.articles} articles, {result.matches} matches",
+        f"  one automaton (RuleSet): {result.ruleset_rate:10.0f} articles/s "
+        f"({result.ruleset_seconds:.2f} s)",
+        f"  naive per-rule baseline: {result.naive_rate:10.0f} articles/s "
+        f"({result.naive_seconds:.2f} s)",
+        f"  ratio RuleSet / naive:   {result.ruleset_rate / result.naive_rate:10.2f}x",
+    ]
+
+
+if __name__ == "__main__":
+    print("\n".join(report(run())))

@@ -1,0 +1,130 @@
+"""The real `chipwatch crawl`, run in a subprocess against the benchmark site: the config
+it reads, the run itself (wall-clock time, exit status, peak memory) and what it left
+behind (stored articles, problems in chipwatch.log)."""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html$"
+DB_NAME = "bench.db"
+LOG_NAME = "chipwatch.log"  # written by the crawl beside the config
+# Scrapy's log format: "2026-11-23 21:53:01 [logger] LEVEL: message"
+_LOG_LEVEL_RE = re.compile(r"^\S+ \S+ \[[^\]]+\] (WARNING|ERROR|CRITICAL):")
+
+
+def write_config(folder: Path, base_url: str) -> Path:
+    config = folder / "chipwatch.toml"
+    config.write_text(
+        f"""# chipwatch benchmark: a generated local news site on {base_url}
+[database]
+url = "sqlite:///{DB_NAME}"
+
+[crawl]
+delay = 0
+autothrottle = false
+concurrency = 16
+per_host_concurrency = 16
+max_article_age_days = 0
+obey_robots = true
+extract_workers = 0     # one per CPU, as in production
+timeout = 30
+retries = 1
+
+[[sources]]
+name = "Bench News"
+language = "de"
+sitemaps = ["{base_url}/sitemap_index.xml"]
+follow = '{ARTICLE_PATTERN}'
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+@dataclass
+class CrawlRun:
+    seconds: float
+    exit_code: int
+    peak_rss_mib: float  # largest single process of the crawl's process tree
+    cpu_seconds: float  # user + system time of the crawl and its extraction workers
+    server_cpu_seconds: float  # this process (the site's server threads) meanwhile
+    stored_articles: int
+    log_problems: dict[str, int] = field(default_factory=dict)  # level -> count
+    log_samples: list[str] = field(default_factory=list)
+    stderr_tail: str = ""
+
+
+def run_crawl(config: Path) -> CrawlRun:
+    """`python -m chipwatch --config CONFIG crawl`, timed from spawn to exit."""
+    folder = config.parent
+    env = {**os.environ}
+    for name in ("CHIPWATCH_CONFIG", "CHIPWATCH_DATABASE_URL"):
+        env.pop(name, None)  # the benchmark's own config and database, nothing else
+    argv = [sys.executable, "-m", "chipwatch", "--config", str(config), "crawl"]
+    with (
+        (folder / "crawl.stdout").open("wb") as out,
+        (folder / "crawl.stderr").open("wb") as err,
+    ):
+        server_before = _own_cpu_seconds()
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=folder, env=env
+        )
+        # wait4 rather than wait: it also reports this child's resource usage, whose
+        # ru_maxrss covers its waited-for children (the extraction workers) too.
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        server_cpu = _own_cpu_seconds() - server_before
+    process.returncode = os.waitstatus_to_exitcode(status)
+    problems, samples = scan_log(folder / LOG_NAME)
+    stderr = (folder / "crawl.stderr").read_text(encoding="utf-8", errors="replace")
+    return CrawlRun(
+        seconds=seconds,
+        exit_code=process.returncode,
+        peak_rss_mib=usage.ru_maxrss / 1024,  # Linux reports KiB
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        server_cpu_seconds=server_cpu,
+        stored_articles=count_articles(folder / DB_NAME),
+        log_problems=problems,
+        log_samples=samples,
+        stderr_tail=stderr[-2000:],
+    )
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def count_articles(database: Path) -> int:
+    if not database.exists():
+        return 0
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        (count,) = connection.execute("SELECT count(*) FROM articles").fetchone()
+    return int(count)
+
+
+def scan_log(path: Path, max_samples: int = 5) -> tuple[dict[str, int], list[str]]:
+    """Count WARNING/ERROR/CRITICAL lines (and tracebacks) in the crawl's log file."""
+    counts: dict[str, int] = {}
+    samples: list[str] = []
+    if not path.exists():
+        return {"missing log file": 1}, []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        match = _LOG_LEVEL_RE.match(line)
+        level = match.group(1) if match else ("Traceback" if line.startswith("Traceback") else "")
+        if not level:
+            continue
+        counts[level] = counts.get(level, 0) + 1
+        if len(samples) < max_samples:
+            samples.append(line[:300])
+    return counts, samples

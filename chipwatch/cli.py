@@ -21,7 +21,7 @@ from chipwatch import __version__
 from chipwatch.config import Config, ConfigError, load_config, resolve_config_path
 from chipwatch.exporting import ExportError, export_articles, parse_since
 from chipwatch.jobs import RunLocked, crawl_job, locked
-from chipwatch.reports import crawl_summary_lines, render_stats
+from chipwatch.reports import crawl_summary_lines, render_alert_stats, render_stats
 from chipwatch.starter import starter_config
 from chipwatch.storage import (
     Article,
@@ -29,6 +29,7 @@ from chipwatch.storage import (
     StorageError,
     last_runs,
     open_database,
+    rule_statuses,
     search,
     source_summaries,
 )
@@ -255,7 +256,11 @@ def stats(
         )
         return
     for line in render_stats(summaries, recent[0] if recent else None):
-        out.print(line)
+        out.print(_esc(line))
+    with sessions() as session:
+        statuses = rule_statuses(session, [a.name for a in config.alerts])
+    for line in render_alert_stats(statuses):
+        out.print(_esc(line))
 
 
 @alerts_app.callback(invoke_without_command=True)
@@ -338,8 +343,6 @@ def alerts_test(
 @alerts_app.command("list")
 def alerts_list() -> None:
     """The configured rules with their last match and pending counts."""
-    from chipwatch.storage import rule_statuses
-
     config = _config()
     sessions = open_database(config.database_url)
     with sessions() as session:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from chipwatch.crawler.runner import CrawlReport
-from chipwatch.storage import CrawlRun, SourceSummary
+from chipwatch.storage import CrawlRun, RuleStatus, SourceSummary
 
 
 @dataclass
@@ -61,3 +61,18 @@ def render_stats(summaries: list[SourceSummary], last_run: CrawlRun | None) -> I
 
 def _kinds(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def render_alert_stats(statuses: list[RuleStatus]) -> Iterator[str]:
+    if not statuses:
+        return
+    yield ""
+    yield "Alerts:"
+    for s in statuses:
+        last = f"{s.last_match_at:%Y-%m-%d %H:%M} UTC" if s.last_match_at else "never"
+        yield (
+            f"  {s.name}: {s.matches_total} matches (last {last}) · {s.pending_matches} pending"
+            f" · {s.queued_messages} queued · {s.failed_messages} failed"
+        )
+        if s.last_error:
+            yield f"    last delivery problem: {s.last_error}"

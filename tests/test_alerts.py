@@ -277,6 +277,12 @@ def test_permanent_refusal_is_recorded_and_shown(tmp_path: Path, smtp: SmtpServe
     )
     assert "gone@example.org: 550 5.1.1 No such user here" in listing.stdout
     assert "1 failed" in listing.stdout  # "dead": every recipient refused
+    stats = subprocess.run(
+        [sys.executable, "-m", "chipwatch", "--config", str(config), "stats"],
+        capture_output=True,
+        text=True,
+    )
+    assert "gone@example.org: 550 5.1.1 No such user here" in stats.stdout
     assert alerts(config).returncode == 0  # a permanent failure is not retried
     assert len(smtp.handler.received) == 1
 

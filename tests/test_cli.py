@@ -64,6 +64,9 @@ def closed_port() -> int:
         ["sources", "check"],
         ["sources", "list"],
         ["demo"],
+        ["alerts"],
+        ["alerts", "test"],
+        ["alerts", "list"],
     ],
 )
 def test_every_command_has_help(run_cli: Cli, command: list[str]) -> None:
@@ -84,6 +87,9 @@ def test_readme_documents_every_command(run_cli: Cli) -> None:
         "sources check",
         "sources list",
         "demo",
+        "alerts",
+        "alerts test",
+        "alerts list",
     ):
         assert f"chipwatch {command}" in readme
     assert "make run" in readme

@@ -231,3 +231,25 @@ def test_parser_never_crashes(query: str) -> None:
     except QuerySyntaxError:
         return
     assert isinstance(node, Term | And | Or | Not) or node is not None
+
+
+def test_readme_alert_examples_parse_and_its_config_loads(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from chipwatch.config import load_config
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Alerts", 1)[1].split("\n## ", 1)[0]
+    examples = section.split("Examples for this field:", 1)[1].split("```")[1]
+    queries = [line for line in examples.splitlines() if line.strip()]
+    assert len(queries) >= 5
+    for query in queries:
+        parse_query(query)
+    toml = re.search(r"```toml\n(.*?)```", section, re.DOTALL)
+    assert toml is not None
+    path = tmp_path / "chipwatch.toml"
+    path.write_text(toml.group(1), encoding="utf-8")
+    config = load_config(path)
+    assert [a.name for a in config.alerts] == ["nvidia-china", "china-accelerators"]
+    assert config.sources[0].require

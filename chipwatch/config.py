@@ -251,15 +251,11 @@ def _parse_alert(checker: _Checker, index: int, raw: Any) -> AlertConfig:
     from chipwatch.alerts.query import QuerySyntaxError
     from chipwatch.alerts.schedule import ScheduleError, parse_schedule
 
-    where = f"alerts[{index}]"
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{checker.path}: {where}: expected a table")
-    name = checker.get(raw, where, "name", str, None)
-    if not name or not name.strip():
-        raise ConfigError(f"{checker.path}: {where}.name: expected a non-empty string")
-    where = f"alerts[{index}] ({name})"
-    checker.only_keys(
-        raw, where, {"name", "query", "recipients", "schedule", "backfill_days", "enabled"}
+    name, where = checker.named_table(
+        raw,
+        "alerts",
+        index,
+        {"name", "query", "recipients", "schedule", "backfill_days", "enabled"},
     )
     query = checker.get(raw, where, "query", str, None)
     if query is None:
@@ -327,16 +323,10 @@ def _parse_crawl(checker: _Checker, raw: Mapping[str, Any]) -> CrawlConfig:
 
 
 def _parse_source(checker: _Checker, index: int, raw: Any) -> SourceConfig:
-    where = f"sources[{index}]"
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{checker.path}: {where}: expected a table")
-    name = checker.get(raw, where, "name", str, None)
-    if not name or not name.strip():
-        raise ConfigError(f"{checker.path}: {where}.name: expected a non-empty string")
-    where = f"sources[{index}] ({name})"
-    checker.only_keys(
+    name, where = checker.named_table(
         raw,
-        where,
+        "sources",
+        index,
         {"name", "language", "feeds", "sitemaps", "pages", "follow", "enabled", "require"},
     )
     language = checker.get(raw, where, "language", str, None)
@@ -407,6 +397,19 @@ class _Checker:
                     f"{self.path}: {dotted}: unknown key (expected one of: "
                     f"{', '.join(sorted(allowed))})"
                 )
+
+    def named_table(self, raw: Any, array: str, index: int, allowed: set[str]) -> tuple[str, str]:
+        """An entry of an array of tables ([[sources]], [[alerts]]) with a name: returns
+        the name and how messages refer to the entry, e.g. `sources[2] (heise)`."""
+        where = f"{array}[{index}]"
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{self.path}: {where}: expected a table")
+        name = self.get(raw, where, "name", str, None)
+        if not name or not name.strip():
+            raise ConfigError(f"{self.path}: {where}.name: expected a non-empty string")
+        where = f"{where} ({name})"
+        self.only_keys(raw, where, allowed)
+        return name, where
 
     def table(self, raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
         value = raw.get(key, {})

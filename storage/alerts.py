@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from chipwatch.storage.models import AlertMatch, AlertMessage, AlertRuleState, Article, utcnow
 from sqlalchemy import func, select
@@ -192,39 +193,13 @@ def mark_failed(session: Session, message_id: int, *, error: str, refused: dict[
 
 def rule_statuses(session: Session, names: Sequence[str]) -> list[RuleStatus]:
     states = {s.name: s for s in session.scalars(select(AlertRuleState))}
+    matches = _counts(session, AlertMatch.rule)
+    pending = _counts(session, AlertMatch.rule, AlertMatch.message_id.is_(None))
+    queued = _counts(session, AlertMessage.rule, AlertMessage.status == "queued")
+    failed = _counts(session, AlertMessage.rule, AlertMessage.status == "failed")
     result = []
     for name in names:
         state = states.get(name)
-        matches_total = (
-            session.scalar(
-                select(func.count()).select_from(AlertMatch).where(AlertMatch.rule == name)
-            )
-            or 0
-        )
-        pending = (
-            session.scalar(
-                select(func.count())
-                .select_from(AlertMatch)
-                .where(AlertMatch.rule == name, AlertMatch.message_id.is_(None))
-            )
-            or 0
-        )
-        queued = (
-            session.scalar(
-                select(func.count())
-                .select_from(AlertMessage)
-                .where(AlertMessage.rule == name, AlertMessage.status == "queued")
-            )
-            or 0
-        )
-        failed = (
-            session.scalar(
-                select(func.count())
-                .select_from(AlertMessage)
-                .where(AlertMessage.rule == name, AlertMessage.status == "failed")
-            )
-            or 0
-        )
         last_error = session.scalar(
             select(AlertMessage.last_error)
             .where(AlertMessage.rule == name, AlertMessage.last_error.is_not(None))
@@ -238,11 +213,17 @@ def rule_statuses(session: Session, names: Sequence[str]) -> list[RuleStatus]:
                 watermark=state.watermark if state else 0,
                 last_match_at=state.last_match_at if state else None,
                 last_sent_at=state.last_sent_at if state else None,
-                matches_total=matches_total,
-                pending_matches=pending,
-                queued_messages=queued,
-                failed_messages=failed,
+                matches_total=matches.get(name, 0),
+                pending_matches=pending.get(name, 0),
+                queued_messages=queued.get(name, 0),
+                failed_messages=failed.get(name, 0),
                 last_error=last_error,
             )
         )
     return result
+
+
+def _counts(session: Session, rule_column: Any, *conditions: Any) -> dict[str, int]:
+    """Rows per rule, in one grouped query."""
+    statement = select(rule_column, func.count()).where(*conditions).group_by(rule_column)
+    return {rule: count for rule, count in session.execute(statement).tuples()}

@@ -371,11 +371,6 @@ def generate_articles(
                 author=rng.choice(AUTHORS),
                 language=language,
                 paragraphs=paragraphs,
-                # The path SiteArticle would derive anyway, given explicitly: NewsSite
-                # compares every article's url_path with every other's (duplicate check,
-                # related links), and the derived one is formatted anew on each access,
-                # which made building a 3000-article site take over a minute.
-                path=f"/news/{published:%Y}/{published:%m}/{slug}.html",
             )
         )
     return articles

@@ -629,12 +629,18 @@ def _article_resource(
 
 
 def _related_for(ctx: _Ctx, article: SiteArticle, count: int = 4) -> list[SiteArticle]:
-    others = [a for a in ctx.articles if a.url_path != article.url_path]
-    if not others:
-        return []
-    # Start right after the article itself (whose slot `others` no longer has).
-    start = next((i for i, a in enumerate(ctx.articles) if a is article), 0)
-    return [others[(start + i) % len(others)] for i in range(min(count, len(others)))]
+    """The next `count` articles after this one, wrapping around (linear, not quadratic:
+    the benchmark renders sites of thousands of articles)."""
+    articles = ctx.articles
+    start = next((i for i, a in enumerate(articles) if a is article), -1)
+    related: list[SiteArticle] = []
+    for step in range(1, len(articles)):
+        if len(related) == count:
+            break
+        candidate = articles[(start + step) % len(articles)]
+        if candidate is not article and candidate.url_path != article.url_path:
+            related.append(candidate)
+    return related
 
 
 # --------------------------------------------------------------------------- listings
@@ -1268,9 +1274,11 @@ class NewsSite:
         self.crawl_delay = crawl_delay
         self._lock = threading.RLock()
         self._articles: list[SiteArticle] = []
+        self._paths: set[str] = set()
         for article in articles:
             self._check_new(article)
             self._articles.append(article)
+            self._paths.add(article.url_path)
         if traps and len(self._articles) < 4:
             raise ValueError("a trap site needs at least four articles")
         self._extras = _trap_articles() if traps else {}
@@ -1298,6 +1306,7 @@ class NewsSite:
         with self._lock:
             self._check_new(article)
             self._articles.append(article)
+            self._paths.add(article.url_path)
             self._modified = max(self._modified, _whole_seconds(article.published))
             self.touch()
 
@@ -1310,8 +1319,7 @@ class NewsSite:
             self._cache.clear()
 
     def _check_new(self, article: SiteArticle) -> None:
-        taken = {a.url_path for a in self._articles}
-        if article.url_path in taken:
+        if article.url_path in self._paths:
             raise ValueError(f"duplicate article path {article.url_path}")
         if not ARTICLE_PATH_RE.search(article.url_path):
             raise ValueError(f"{article.url_path} does not look like an article path")

@@ -55,6 +55,9 @@ class SmtpMailer:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._disconnect()
+
+    def _disconnect(self) -> None:
         if self._conn is not None:
             try:
                 self._conn.quit()
@@ -103,13 +106,13 @@ class SmtpMailer:
                 raise PermanentFailure("all recipients refused", replies) from None
             raise TemporaryFailure(f"recipients deferred: {replies}") from None
         except smtplib.SMTPResponseException as exc:
-            self._conn = None
+            self._disconnect()  # a refused DATA leaves the session in no known state
             reply = f"{exc.smtp_code} {_text(exc.smtp_error)}"
             if exc.smtp_code >= 500:
                 raise PermanentFailure(f"refused: {reply}") from None
             raise TemporaryFailure(f"deferred: {reply}") from None
         except (smtplib.SMTPException, OSError) as exc:
-            self._conn = None
+            self._disconnect()
             raise TemporaryFailure(f"connection lost: {_describe(exc)}") from None
         return {r: f"{code} {_text(msg)}" for r, (code, msg) in refused.items()}
 

@@ -26,9 +26,10 @@ from chipwatch.storage import (
     articles_after,
     pending_matches,
     queue_message,
+    start_watermark,
     sync_rules,
 )
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chipwatch.config import AlertConfig, EmailConfig
@@ -77,11 +78,10 @@ def evaluate(
             articles = articles_after(session, cursor, limit=BATCH)
             if not articles:
                 break
-            rows = []
-            for article in articles:
-                for match in ruleset.match(article_view(article)):
-                    if article.id > watermarks[match.rule]:
-                        rows.append((match.rule, article.id, match.matched))
+            rows = [
+                (match.rule, article.id, match.matched)
+                for article, match in _new_matches(ruleset, articles, watermarks)
+            ]
             add_matches(session, rows)
             cursor = articles[-1].id
             for name in watermarks:
@@ -169,8 +169,20 @@ def run_alerts(
     return report
 
 
+def _new_matches(
+    ruleset: RuleSet, articles: Sequence[Article], watermarks: dict[str, int]
+) -> list[tuple[Article, Match]]:
+    """Matches of articles past the matching rule's watermark."""
+    return [
+        (article, match)
+        for article in articles
+        for match in ruleset.match(article_view(article))
+        if article.id > watermarks[match.rule]
+    ]
+
+
 def dry_run(
-    sessions: sessionmaker[Session], alerts: Sequence[AlertConfig]
+    sessions: sessionmaker[Session], alerts: Sequence[AlertConfig], now: datetime
 ) -> dict[str, list[tuple[Article, Match]]]:
     """What the next run would match, without writing anything."""
     active = [a for a in alerts if a.enabled]
@@ -178,25 +190,19 @@ def dry_run(
     result: dict[str, list[tuple[Article, Match]]] = {a.name: [] for a in active}
     with sessions() as session:
         states = {s.name: s for s in session.scalars(select(AlertRuleState))}
-        newest = session.scalar(select(Article.id).order_by(Article.id.desc()).limit(1)) or 0
-        marks = {}
-        for alert in active:
-            if alert.name in states:
-                marks[alert.name] = states[alert.name].watermark
-            elif alert.backfill_days:
-                since = datetime.now(UTC) - timedelta(days=alert.backfill_days)
-                first = session.scalar(
-                    select(func.min(Article.id)).where(Article.fetched_at >= since)
-                )
-                marks[alert.name] = first - 1 if first is not None else newest
-            else:
-                marks[alert.name] = newest
-        cursor = min(marks.values(), default=newest)
+        marks = {
+            alert.name: states[alert.name].watermark
+            if alert.name in states
+            else start_watermark(
+                session,
+                now - timedelta(days=alert.backfill_days) if alert.backfill_days else None,
+            )
+            for alert in active
+        }
+        cursor = min(marks.values(), default=0)
         while articles := articles_after(session, cursor, limit=BATCH):
-            for article in articles:
-                for match in ruleset.match(article_view(article)):
-                    if article.id > marks[match.rule]:
-                        result[match.rule].append((article, match))
+            for article, match in _new_matches(ruleset, articles, marks):
+                result[match.rule].append((article, match))
             cursor = articles[-1].id
     return result
 

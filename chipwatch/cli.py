@@ -287,7 +287,7 @@ def _alerts_locked(config: Config, *, dry: bool) -> None:
 
     sessions = open_database(config.database_url)
     if dry:
-        for rule, hits in alerts_dry_run(sessions, config.alerts).items():
+        for rule, hits in alerts_dry_run(sessions, config.alerts, datetime.now(UTC)).items():
             out.print(f"[bold]{_esc(rule)}[/bold]: {len(hits)} new match(es)")
             for article, match in hits:
                 out.print(

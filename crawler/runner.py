@@ -37,10 +37,6 @@ class CrawlReport:
     def new_articles(self) -> int:
         return sum(c.new_articles for c in self.sources.values())
 
-    def failed_sources(self) -> dict[str, SourceCounters]:
-        """Sources with a failed listing (feed, sitemap or section page)."""
-        return {name: c for name, c in self.sources.items() if c.last_error}
-
     def unreachable_sources(self) -> dict[str, SourceCounters]:
         """Sources that answered nothing at all."""
         return {

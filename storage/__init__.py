@@ -8,7 +8,6 @@ from chipwatch.storage.alerts import (
     RuleStatus,
     add_matches,
     articles_after,
-    backfill_rule,
     due_messages,
     mark_failed,
     mark_retry,
@@ -16,6 +15,7 @@ from chipwatch.storage.alerts import (
     pending_matches,
     queue_message,
     rule_statuses,
+    start_watermark,
     sync_rules,
 )
 from chipwatch.storage.articles import (
@@ -67,7 +67,6 @@ __all__ = [
     "RuleStatus",
     "add_matches",
     "articles_after",
-    "backfill_rule",
     "due_messages",
     "mark_failed",
     "mark_retry",
@@ -75,6 +74,7 @@ __all__ = [
     "pending_matches",
     "queue_message",
     "rule_statuses",
+    "start_watermark",
     "sync_rules",
     "Article",
     "ArticleRecord",

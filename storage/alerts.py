@@ -42,13 +42,7 @@ def sync_rules(
     a new rule does not flood its recipients with the archive — unless backfilling
     from `backfill_since`. A changed query keeps its watermark."""
     states = {s.name: s for s in session.scalars(select(AlertRuleState))}
-    newest = session.scalar(select(func.max(Article.id))) or 0
-    start = newest
-    if backfill_since is not None:
-        first = session.scalar(
-            select(func.min(Article.id)).where(Article.fetched_at >= backfill_since)
-        )
-        start = (first - 1) if first is not None else newest
+    start = start_watermark(session, backfill_since)
     for name, query in rules:
         state = states.get(name)
         if state is None:
@@ -61,11 +55,14 @@ def sync_rules(
     return {name: states[name] for name, _ in rules}
 
 
-def backfill_rule(session: Session, name: str, since: datetime) -> None:
-    state = session.get_one(AlertRuleState, name)
-    first = session.scalar(select(func.min(Article.id)).where(Article.fetched_at >= since))
-    if first is not None:
-        state.watermark = min(state.watermark, first - 1)
+def start_watermark(session: Session, backfill_since: datetime | None = None) -> int:
+    """Where a new rule starts: after the newest stored article, or just before the first
+    article fetched since `backfill_since`."""
+    newest = session.scalar(select(func.max(Article.id))) or 0
+    if backfill_since is None:
+        return newest
+    first = session.scalar(select(func.min(Article.id)).where(Article.fetched_at >= backfill_since))
+    return first - 1 if first is not None else newest
 
 
 def articles_after(session: Session, article_id: int, *, limit: int) -> list[Article]:
@@ -93,17 +90,19 @@ def add_matches(session: Session, rows: Iterable[tuple[str, int, Sequence[str]]]
     )
     now = utcnow()
     added = 0
+    matched_rules: set[str] = set()
     for rule, article_id, matched in rows:
         if (rule, article_id) in existing:
             continue
         existing.add((rule, article_id))
+        matched_rules.add(rule)
         session.add(
             AlertMatch(
                 rule=rule, article_id=article_id, matched_terms=list(matched), matched_at=now
             )
         )
         added += 1
-    for rule in {rule for rule, _, _ in rows}:
+    for rule in matched_rules:
         state = session.get(AlertRuleState, rule)
         if state is not None:
             state.last_match_at = now

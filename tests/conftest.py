@@ -58,6 +58,19 @@ max_article_age_days = 0
 """
 
 
+def chipwatch(
+    config: Path, *args: str, timeout: float = 180, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m chipwatch --config CONFIG ARGS…` in its own process, as cron runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "chipwatch", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
 @pytest.fixture
 def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run `python -m chipwatch …` as cron would: no TTY, its own process."""

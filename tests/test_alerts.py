@@ -20,7 +20,7 @@ from chipwatch.alerts.service import run_alerts
 from chipwatch.storage import ArticleRecord, open_database, store_articles
 
 from chipwatch.config import load_config
-from tests.conftest import FAST_CRAWL, source_block, write_config
+from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
 from tests.smtp import SMTP_ENV, SmtpServer
 
 _ids = count()
@@ -72,15 +72,7 @@ def add_article(
 
 
 def alerts(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    import os
-
-    return subprocess.run(
-        [sys.executable, "-m", "chipwatch", "--config", str(config), "alerts", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **SMTP_ENV},
-    )
+    return chipwatch(config, "alerts", *args, env=SMTP_ENV)
 
 
 @pytest.fixture
@@ -195,11 +187,7 @@ def test_smtp_down_then_up_delivers_everything_once(tmp_path: Path) -> None:
     down = alerts(config)
     assert down.returncode == 0
     assert "cannot reach 127.0.0.1" in down.stderr
-    listing = subprocess.run(
-        [sys.executable, "-m", "chipwatch", "--config", str(config), "alerts", "list"],
-        capture_output=True,
-        text=True,
-    )
+    listing = alerts(config, "list")
     assert listing.stdout.count("1 queued") == 2
     server.start()
     try:
@@ -270,18 +258,10 @@ def test_permanent_refusal_is_recorded_and_shown(tmp_path: Path, smtp: SmtpServe
     assert "550" in result.stderr
     (received,) = smtp.handler.received
     assert received.rcpt_tos == ["me@example.org"]
-    listing = subprocess.run(
-        [sys.executable, "-m", "chipwatch", "--config", str(config), "alerts", "list"],
-        capture_output=True,
-        text=True,
-    )
+    listing = alerts(config, "list")
     assert "gone@example.org: 550 5.1.1 No such user here" in listing.stdout
     assert "1 failed" in listing.stdout  # "dead": every recipient refused
-    stats = subprocess.run(
-        [sys.executable, "-m", "chipwatch", "--config", str(config), "stats"],
-        capture_output=True,
-        text=True,
-    )
+    stats = chipwatch(config, "stats")
     assert "gone@example.org: 550 5.1.1 No such user here" in stats.stdout
     assert alerts(config).returncode == 0  # a permanent failure is not retried
     assert len(smtp.handler.received) == 1

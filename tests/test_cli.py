@@ -19,7 +19,7 @@ from chipwatch.config import load_config
 from chipwatch.demo.articles import DEMO_ARTICLES
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
-from tests.conftest import FAST_CRAWL, REPO, source_block, write_config
+from tests.conftest import FAST_CRAWL, REPO, chipwatch, source_block, write_config
 
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html$"
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -181,12 +181,7 @@ def test_two_overlapping_runs_only_one_works(tmp_path: Path, server: NewsServer)
 def crawled_demo(tmp_path_factory: pytest.TempPathFactory, server: NewsServer) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     path = demo_config(folder, server.base_url)
-    result = subprocess.run(
-        [sys.executable, "-m", "chipwatch", "--config", str(path), "crawl"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = chipwatch(path, "crawl")
     assert result.returncode == 0, result.stderr
     return path
 

@@ -12,7 +12,7 @@ from chipwatch.crawler.urls import canonicalize, url_key
 
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
-from tests.conftest import FAST_CRAWL, source_block, write_config
+from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
 from tests.newsweb import (
     load_seed_articles,
     normalize_ws,
@@ -58,27 +58,15 @@ def trap_config(folder: Path, base: str, *, max_page_bytes: int = 1_000_000) -> 
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
-    import subprocess
-    import sys
-
     folder = tmp_path_factory.mktemp("crawl")
     site = trap_site(load_seed_articles())
     with NewsServer(site) as server:
         config = trap_config(folder, server.base_url)
 
-        def cli(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                [sys.executable, "-m", "chipwatch", "--config", str(config), *args],
-                capture_output=True,
-                text=True,
-                timeout=180,
-                cwd=folder,
-            )
-
-        first = cli("crawl")
+        first = chipwatch(config, "crawl")
         first_log = server.log
         server.clear_log()
-        second = cli("crawl")
+        second = chipwatch(config, "crawl")
         second_log = server.log
         yield Crawled(
             server, site, config, folder / "chipwatch.db", first, second, first_log, second_log

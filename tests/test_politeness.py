@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,18 +12,13 @@ from pathlib import Path
 from chipwatch.demo.articles import DEMO_ARTICLES
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
-from tests.conftest import FAST_CRAWL, source_block, write_config
+from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
 
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html$"
 
 
 def crawl(config: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "chipwatch", "--config", str(config), "crawl"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return chipwatch(config, "crawl")
 
 
 def test_robots_crawl_delay_spaces_requests_to_the_host(tmp_path: Path) -> None:

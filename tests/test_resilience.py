@@ -13,7 +13,7 @@ from pathlib import Path
 from chipwatch.demo.articles import DEMO_ARTICLES
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
-from tests.conftest import FAST_CRAWL, source_block, write_config
+from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
 
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html$"
 
@@ -97,10 +97,5 @@ def test_sigkill_mid_crawl_then_rerun(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         urls = {url for (url,) in conn.execute("SELECT url FROM articles")}
         assert urls == set(site.article_urls(base))
-    stats = subprocess.run(
-        [sys.executable, "-m", "chipwatch", "--config", str(config), "stats", "--runs", "2"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    stats = chipwatch(config, "stats", "--runs", "2")
     assert "Last run #2" in stats.stdout

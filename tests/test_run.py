@@ -3,30 +3,22 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 from email import message_from_bytes, policy
 from pathlib import Path
 
 from chipwatch.demo.articles import DEMO_ARTICLES
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
-from tests.conftest import FAST_CRAWL, write_config
+from tests.conftest import FAST_CRAWL, chipwatch, write_config
 from tests.smtp import SMTP_ENV, SmtpServer
 
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html$"
 
 
 def run(config: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "chipwatch", "--config", str(config), "run"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, **SMTP_ENV},
-    )
+    return chipwatch(config, "run", env=SMTP_ENV)
 
 
 def test_run_crawls_then_alerts_and_require_filters_the_source(tmp_path: Path) -> None:

@@ -1,5 +1,9 @@
 """Alert messages: multipart text + HTML from Jinja2 templates (autoescaped), with
-headers that web-supplied titles cannot break."""
+headers that web-supplied titles cannot break.
+
+Every header is set from plain text that went through `one_line`, so the email package
+never sees a line break or an RFC 2047 encoded word from the web: it encodes non-ASCII
+text itself when the message is written."""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import HeaderParseError
+from email.header import decode_header
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -24,8 +30,17 @@ _ENV = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+# C0 and C1 controls (CR, LF, NUL, NEL, …), line and paragraph separators, and lone
+# surrogates (which cannot be written as UTF-8 at all).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
+# RFC 2047 encoded words, and runs of them (the space between two is not text).
+_ENCODED_WORD = r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?="
+_ENCODED_RUN = re.compile(rf"{_ENCODED_WORD}(?:\s+{_ENCODED_WORD})*")
+# What is left of "=?" after decoding must never start an encoded word again: a zero-width
+# space between the two characters keeps the text looking the same.
+_EW_START, _EW_BROKEN = "=?", "=\u200b?"
 SUBJECT_MAX = 150
+LINE_MAX = 300  # a title or a source name in the body, a rule name in a header
 
 
 @dataclass(frozen=True)
@@ -47,9 +62,23 @@ class Composed:
     raw: bytes
 
 
-def one_line(value: str | None) -> str:
-    """Web text in a header or a list line: no CR/LF or other control characters."""
-    return re.sub(r"\s+", " ", _CONTROL.sub(" ", value or "")).strip()
+def one_line(value: str | None, limit: int | None = None) -> str:
+    """Web or config text as one line of plain text, for a header or a list line.
+
+    Encoded words are decoded first (a feed may carry `=?utf-8?q?…?=` titles), then
+    control characters (CR, LF, NUL, U+2028, …) become spaces, whitespace is collapsed,
+    and any "=?" left over is broken up, so that no later decoder turns the text into a
+    line break, a header or the end of the header block. At most `limit` characters (a
+    very long word is cut like any other text). Idempotent: one_line(one_line(x)) ==
+    one_line(x).
+    """
+    text = _CONTROL.sub(" ", value or "")
+    text = _ENCODED_RUN.sub(lambda run: _decode_words(run.group()), text)
+    text = re.sub(r"\s+", " ", _CONTROL.sub(" ", text)).strip()
+    text = text.replace(_EW_START, _EW_BROKEN)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
 
 
 def compose(
@@ -68,11 +97,12 @@ def compose(
         raise ValueError("a message needs at least one article")
     ordered = sorted(items, key=lambda i: i.published or i.fetched, reverse=True)
     if len(ordered) == 1 and not digest:
-        subject = f"[chipwatch] {one_line(rule)}: {one_line(ordered[0].title) or ordered[0].url}"
+        first = ordered[0]
+        about = one_line(first.title) or one_line(first.url)
     else:
-        subject = f"[chipwatch] {one_line(rule)}: {len(ordered)} new articles"
-    if len(subject) > SUBJECT_MAX:
-        subject = subject[: SUBJECT_MAX - 1].rstrip() + "…"
+        about = f"{len(ordered)} new articles"
+    rule = one_line(rule, LINE_MAX)
+    subject = one_line(f"[chipwatch] {rule}: {about}", SUBJECT_MAX)
     context = {
         "rule": rule,
         "query": query,
@@ -82,15 +112,16 @@ def compose(
         "subject": subject,
         "days": _group_by_day(ordered, zone, digest),
     }
+    sender = one_line(sender)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "chipwatch.invalid"
     message = EmailMessage(policy=SMTP)
     message_id = make_msgid(idstring="chipwatch", domain=domain)
     message["Subject"] = subject
     message["From"] = sender
-    message["To"] = ", ".join(recipients)
+    message["To"] = ", ".join(one_line(r) for r in recipients)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id
-    message["X-Chipwatch-Rule"] = one_line(rule)
+    message["X-Chipwatch-Rule"] = rule
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(_ENV.get_template("alert.txt.j2").render(context))
     message.add_alternative(_ENV.get_template("alert.html.j2").render(context), subtype="html")
@@ -103,6 +134,19 @@ def display_term(term: str) -> str:
     return "".join(words) if all(is_cjk(w.rstrip("*")) for w in words) else term
 
 
+def _decode_words(run: str) -> str:
+    """Encoded words as text; bytes that are not valid in their charset become U+FFFD.
+    (make_header would refuse those, and an unknown charset keeps the words as they are:
+    `one_line` then breaks them up.)"""
+    try:
+        return "".join(
+            data.decode(charset or "ascii", "replace") if isinstance(data, bytes) else data
+            for data, charset in decode_header(run)
+        )
+    except (HeaderParseError, LookupError):
+        return run
+
+
 def _group_by_day(items: Sequence[MatchedArticle], zone: ZoneInfo, digest: bool) -> list[dict]:
     days: dict[str, list[dict]] = {}
     for item in items:
@@ -110,9 +154,9 @@ def _group_by_day(items: Sequence[MatchedArticle], zone: ZoneInfo, digest: bool)
         label = moment.strftime("%A, %d %B %Y") if digest else ""
         days.setdefault(label, []).append(
             {
-                "title": one_line(item.title) or item.url,
+                "title": one_line(item.title, LINE_MAX) or item.url,
                 "url": item.url,
-                "source": one_line(item.source),
+                "source": one_line(item.source, LINE_MAX),
                 "date": moment.strftime("%Y-%m-%d %H:%M %Z"),
                 "language": item.language or "?",
                 "snippet": (parts := snippet(item.text, list(item.matched))),

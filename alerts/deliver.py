@@ -101,10 +101,12 @@ class SmtpMailer:
         try:
             refused = self._conn.sendmail(sender, list(recipients), raw)
         except smtplib.SMTPRecipientsRefused as exc:
-            replies = {r: f"{code} {_text(msg)}" for r, (code, msg) in exc.recipients.items()}
+            replies = _replies(exc.recipients)
             if all(code >= 500 for code, _ in exc.recipients.values()):
-                raise PermanentFailure("all recipients refused", replies) from None
-            raise TemporaryFailure(f"recipients deferred: {replies}") from None
+                raise PermanentFailure(
+                    f"all recipients refused: {_describe_replies(replies)}", replies
+                ) from None
+            raise TemporaryFailure(f"recipients deferred: {_describe_replies(replies)}") from None
         except smtplib.SMTPResponseException as exc:
             self._disconnect()  # a refused DATA leaves the session in no known state
             reply = f"{exc.smtp_code} {_text(exc.smtp_error)}"
@@ -114,7 +116,7 @@ class SmtpMailer:
         except (smtplib.SMTPException, OSError) as exc:
             self._disconnect()
             raise TemporaryFailure(f"connection lost: {_describe(exc)}") from None
-        return {r: f"{code} {_text(msg)}" for r, (code, msg) in refused.items()}
+        return _replies(refused)
 
 
 def write_eml(outbox: Path, message: AlertMessage) -> Path:
@@ -175,7 +177,7 @@ def deliver_due(
                 mark_sent(session, message.id, refused=refused)
             report.sent += 1
             if refused:
-                report.errors.append(f"{message.subject}: refused {refused}")
+                report.errors.append(f"{message.subject}: refused {_describe_replies(refused)}")
     return report
 
 
@@ -183,8 +185,19 @@ def _backoff(email: EmailConfig, attempts: int) -> timedelta:
     return min(timedelta(seconds=email.retry_base_seconds * 2**attempts), MAX_BACKOFF)
 
 
+def _describe_replies(replies: dict[str, str]) -> str:
+    """`a@x: 550 5.1.1 No such user; b@y: 550 …`, as `alerts list` and `stats` show it."""
+    return "; ".join(f"{recipient}: {reply}" for recipient, reply in replies.items())
+
+
+def _replies(refused: dict[str, tuple[int, bytes]]) -> dict[str, str]:
+    return {recipient: f"{code} {_text(msg)}" for recipient, (code, msg) in refused.items()}
+
+
 def _text(value: bytes | str) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    """A server reply on one line (smtplib joins the lines of a multi-line reply with LF)."""
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return " ".join(text.split())
 
 
 def _describe(exc: BaseException) -> str:

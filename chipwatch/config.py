@@ -7,6 +7,7 @@ key and what is expected.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -200,6 +201,46 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     )
 
 
+@dataclass(frozen=True)
+class _Range:
+    """The values a numeric key allows; NaN and infinity are never among them."""
+
+    low: int
+    high: int | None = None
+    above: bool = False  # the low end itself is refused: a timeout of 0 is no timeout
+
+    def admits(self, value: float) -> bool:
+        if not math.isfinite(value):
+            return False
+        if (value <= self.low) if self.above else (value < self.low):
+            return False
+        return self.high is None or value <= self.high
+
+    def __str__(self) -> str:
+        if self.high is not None:
+            return f"from {self.low} to {self.high}"
+        return f"{'>' if self.above else '>='} {self.low}"
+
+
+_AT_LEAST_0 = _Range(0)
+_AT_LEAST_1 = _Range(1)
+_ABOVE_0 = _Range(0, above=True)
+_PORT = _Range(1, 65535)
+_CRAWL_RANGES = {
+    "concurrency": _AT_LEAST_1,
+    "per_host_concurrency": _AT_LEAST_1,
+    "delay": _AT_LEAST_0,
+    "timeout": _ABOVE_0,
+    "max_page_bytes": _AT_LEAST_1,
+    "max_article_age_days": _AT_LEAST_0,  # 0: no age limit
+    "retries": _AT_LEAST_0,
+    "max_retry_after": _AT_LEAST_0,
+    "extract_workers": _AT_LEAST_0,  # 0: one per CPU
+    "max_failures": _AT_LEAST_1,
+}
+_EMAIL_RANGES = {"smtp_port": _PORT, "timeout": _ABOVE_0, "retry_base_seconds": _AT_LEAST_0}
+
+
 def _parse_email(checker: _Checker, raw: Mapping[str, Any], folder: Path) -> EmailConfig:
     keys = {
         "from": str,
@@ -216,7 +257,10 @@ def _parse_email(checker: _Checker, raw: Mapping[str, Any], folder: Path) -> Ema
     }
     checker.only_keys(raw, "email", set(keys))
     defaults = EmailConfig()
-    values = {key: checker.get(raw, "email", key, kind, None) for key, kind in keys.items()}
+    values = {
+        key: checker.get(raw, "email", key, kind, None, _EMAIL_RANGES.get(key))
+        for key, kind in keys.items()
+    }
     security = values["security"] or defaults.security
     if security not in ("starttls", "ssl", "none"):
         raise ConfigError(f"{checker.path}: email.security: expected starttls, ssl or none")
@@ -283,7 +327,7 @@ def _parse_alert(checker: _Checker, index: int, raw: Any) -> AlertConfig:
         recipients=tuple(recipients),
         schedule=schedule,
         rule=rule,
-        backfill_days=checker.get(raw, where, "backfill_days", int, 0),
+        backfill_days=checker.get(raw, where, "backfill_days", int, 0, _AT_LEAST_0),
         enabled=checker.get(raw, where, "enabled", bool, True),
     )
 
@@ -307,15 +351,9 @@ def _parse_crawl(checker: _Checker, raw: Mapping[str, Any]) -> CrawlConfig:
     }
     checker.only_keys(raw, "crawl", set(types))
     values = {
-        key: checker.get(raw, "crawl", key, kind, getattr(defaults, key))
+        key: checker.get(raw, "crawl", key, kind, getattr(defaults, key), _CRAWL_RANGES.get(key))
         for key, kind in types.items()
     }
-    for key in ("concurrency", "per_host_concurrency", "max_page_bytes", "max_failures"):
-        if values[key] < 1:
-            raise ConfigError(f"{checker.path}: crawl.{key}: expected a number >= 1")
-    for key in ("delay", "timeout", "max_article_age_days", "retries", "extract_workers"):
-        if values[key] < 0:
-            raise ConfigError(f"{checker.path}: crawl.{key}: expected a number >= 0")
     values["delay"] = float(values["delay"])
     values["timeout"] = float(values["timeout"])
     values["max_retry_after"] = float(values["max_retry_after"])
@@ -424,6 +462,7 @@ class _Checker:
         key: str,
         kind: type | tuple[type, ...],
         default: Any,
+        within: _Range | None = None,
     ) -> Any:
         if key not in table:
             return default
@@ -437,6 +476,11 @@ class _Checker:
             raise ConfigError(
                 f"{self.path}: {where}.{key}: expected {_friendly(names)}, "
                 f"got {type(value).__name__} {value!r}"
+            )
+        if within is not None and not within.admits(value):
+            number = "a whole number" if kind is int else "a number"
+            raise ConfigError(
+                f"{self.path}: {where}.{key}: expected {number} {within}, got {value!r}"
             )
         return value
 

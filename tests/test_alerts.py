@@ -4,6 +4,7 @@ real SMTP server (aiosmtpd with STARTTLS and AUTH) reading the messages back."""
 from __future__ import annotations
 
 import hashlib
+import json
 import signal
 import sqlite3
 import subprocess
@@ -14,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from itertools import count
 from pathlib import Path
+from typing import Any
 
 import pytest
 from chipwatch.alerts.service import run_alerts
@@ -21,7 +23,7 @@ from chipwatch.storage import ArticleRecord, open_database, store_articles
 
 from chipwatch.config import load_config
 from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
-from tests.smtp import SMTP_ENV, SmtpServer
+from tests.smtp import SMTP_ENV, Handler, SmtpServer
 
 _ids = count()
 
@@ -265,6 +267,47 @@ def test_permanent_refusal_is_recorded_and_shown(tmp_path: Path, smtp: SmtpServe
     assert "gone@example.org: 550 5.1.1 No such user here" in stats.stdout
     assert alerts(config).returncode == 0  # a permanent failure is not retried
     assert len(smtp.handler.received) == 1
+
+
+class RefuseEveryRecipient(Handler):
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        return f"550 5.7.1 <{address}> mailbox frozen by the test policy"
+
+
+def test_all_recipients_refused_shows_each_reply(tmp_path: Path) -> None:
+    server = SmtpServer(tmp_path)
+    server.handler = RefuseEveryRecipient()
+    server.start()
+    try:
+        config = make_config(
+            tmp_path,
+            server.email_toml(),
+            rule("dead", "h20", ["gone@example.org", "away@example.org"]),
+        )
+        assert alerts(config).returncode == 0
+        add_article(config, "H20", H20)
+        result = alerts(config)
+    finally:
+        server.stop()
+    replies = (
+        "gone@example.org: 550 5.7.1 <gone@example.org> mailbox frozen by the test policy; "
+        "away@example.org: 550 5.7.1 <away@example.org> mailbox frozen by the test policy"
+    )
+    error = f"all recipients refused: {replies}"
+    assert result.returncode == 0
+    assert result.stderr == f"chipwatch alerts: [chipwatch] dead: H20: {error}\n"
+    assert server.handler.received == []
+    with sqlite3.connect(tmp_path / "chipwatch.db") as conn:
+        (row,) = conn.execute("SELECT status, last_error, refused FROM alert_messages")
+    assert row[:2] == ("failed", error)
+    assert json.loads(row[2]) == {
+        "gone@example.org": "550 5.7.1 <gone@example.org> mailbox frozen by the test policy",
+        "away@example.org": "550 5.7.1 <away@example.org> mailbox frozen by the test policy",
+    }
+    assert f"  last delivery error: {error}\n" in alerts(config, "list").stdout
+    assert f"    last delivery problem: {error}\n" in chipwatch(config, "stats").stdout
 
 
 def test_titles_cannot_inject_headers_or_markup(tmp_path: Path, smtp: SmtpServer) -> None:

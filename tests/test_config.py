@@ -112,3 +112,116 @@ def test_unknown_source_name_is_refused(tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path, GOOD))
     with pytest.raises(ConfigError, match="no source named 'golem'"):
         config.select_sources(["golem"])
+
+
+RANGES = """
+[[sources]]
+name = "heise"
+feeds = ["https://www.heise.de/rss/heise-atom.xml"]
+
+[[alerts]]
+name = "h20"
+query = "h20"
+recipients = ["me@example.org"]
+"""
+
+
+def with_key(table: str, line: str) -> str:
+    """RANGES with one more key in [crawl], [email] or the [[alerts]] entry."""
+    if table == "alerts":
+        return RANGES + line + "\n"
+    return f"[{table}]\n{line}\n" + RANGES
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "message"),
+    [
+        ("crawl", "timeout = 0", "crawl.timeout: expected a number > 0, got 0"),
+        ("crawl", "timeout = -1.5", "crawl.timeout: expected a number > 0, got -1.5"),
+        ("crawl", "timeout = inf", "crawl.timeout: expected a number > 0, got inf"),
+        ("crawl", "delay = -0.5", "crawl.delay: expected a number >= 0, got -0.5"),
+        ("crawl", "delay = nan", "crawl.delay: expected a number >= 0, got nan"),
+        (
+            "crawl",
+            "max_retry_after = -1",
+            "crawl.max_retry_after: expected a number >= 0, got -1",
+        ),
+        ("crawl", "concurrency = 0", "crawl.concurrency: expected a whole number >= 1, got 0"),
+        (
+            "crawl",
+            "per_host_concurrency = 0",
+            "crawl.per_host_concurrency: expected a whole number >= 1, got 0",
+        ),
+        (
+            "crawl",
+            "max_page_bytes = 0",
+            "crawl.max_page_bytes: expected a whole number >= 1, got 0",
+        ),
+        (
+            "crawl",
+            "max_article_age_days = -1",
+            "crawl.max_article_age_days: expected a whole number >= 0, got -1",
+        ),
+        ("crawl", "retries = -1", "crawl.retries: expected a whole number >= 0, got -1"),
+        (
+            "crawl",
+            "extract_workers = -2",
+            "crawl.extract_workers: expected a whole number >= 0, got -2",
+        ),
+        ("crawl", "max_failures = 0", "crawl.max_failures: expected a whole number >= 1, got 0"),
+        (
+            "email",
+            "smtp_port = 99999",
+            "email.smtp_port: expected a whole number from 1 to 65535, got 99999",
+        ),
+        (
+            "email",
+            "smtp_port = 0",
+            "email.smtp_port: expected a whole number from 1 to 65535, got 0",
+        ),
+        ("email", "timeout = 0", "email.timeout: expected a number > 0, got 0"),
+        ("email", "timeout = -3", "email.timeout: expected a number > 0, got -3"),
+        (
+            "email",
+            "retry_base_seconds = -60",
+            "email.retry_base_seconds: expected a number >= 0, got -60",
+        ),
+        (
+            "alerts",
+            "backfill_days = -1",
+            "alerts[0] (h20).backfill_days: expected a whole number >= 0, got -1",
+        ),
+    ],
+)
+def test_number_out_of_range_is_refused_naming_file_key_and_range(
+    tmp_path: Path, table: str, line: str, message: str
+) -> None:
+    path = write_config(tmp_path, with_key(table, line))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}: {message}"
+
+
+def test_numbers_at_the_edge_of_their_range_load(tmp_path: Path) -> None:
+    body = (
+        "[crawl]\ntimeout = 0.5\ndelay = 0\nmax_retry_after = 0\nretries = 0\n"
+        "concurrency = 1\nmax_article_age_days = 0\nextract_workers = 0\n"
+        "[email]\nsmtp_port = 65535\ntimeout = 0.5\nretry_base_seconds = 0\n"
+        + RANGES
+        + "backfill_days = 0\n"
+    )
+    config = load_config(write_config(tmp_path, body))
+    assert (config.crawl.timeout, config.crawl.delay, config.crawl.max_retry_after) == (0.5, 0, 0)
+    assert (config.crawl.retries, config.crawl.concurrency, config.crawl.extract_workers) == (
+        0,
+        1,
+        0,
+    )
+    assert (config.email.smtp_port, config.email.timeout, config.email.retry_base_seconds) == (
+        65535,
+        0.5,
+        0,
+    )
+    assert config.alerts[0].backfill_days == 0
+    one = load_config(write_config(tmp_path, "[email]\nsmtp_port = 1\n" + RANGES))
+    assert one.email.smtp_port == 1

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from chipwatch import __version__
 from chipwatch.config import Config, ConfigError, load_config, resolve_config_path
@@ -27,6 +28,7 @@ from chipwatch.storage import (
     Article,
     SearchSyntaxError,
     StorageError,
+    describe_db_error,
     last_runs,
     open_database,
     rule_statuses,
@@ -48,7 +50,11 @@ app.add_typer(alerts_app, name="alerts")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-# Exit status for "another run holds the lock": EX_TEMPFAIL, try again later.
+# Exit statuses (README, "Exit status"): 0 done; 1 an error (bad config, database,
+# query); 2 a usage error; 3 the run went through but could not store, record or log
+# everything (nothing is lost: what was not stored is fetched again next run);
+# 75 another run holds the lock (EX_TEMPFAIL, try again later); 130 interrupted.
+EXIT_RUN_FAILED = 3
 EXIT_LOCKED = 75
 
 
@@ -127,18 +133,25 @@ def run(
     due, under one lock."""
     config = _config()
     with locked(config):
-        _crawl_locked(config, None, "news", verbose)
+        errors = _crawl_locked(config, None, "news", verbose)
+        # Alerts still go out for what was stored: a storage failure in the crawl must
+        # not hold back alerts that are already queued.
         _alerts_locked(config, dry=False)
+    _fail_on(errors)
 
 
 def _crawl(sources: list[str] | None, spider: str, verbose: bool) -> None:
     config = _config()
     config.select_sources(sources)  # fail on an unknown name before taking the lock
     with locked(config):
-        _crawl_locked(config, sources, spider, verbose)
+        errors = _crawl_locked(config, sources, spider, verbose)
+    _fail_on(errors)
 
 
-def _crawl_locked(config: Config, sources: list[str] | None, spider: str, verbose: bool) -> None:
+def _crawl_locked(
+    config: Config, sources: list[str] | None, spider: str, verbose: bool
+) -> list[str]:
+    """Run the crawl and print its summary; return the failures of the run itself."""
     interactive = sys.stdout.isatty()
     report = crawl_job(
         config, sources, spider=spider, interactive=interactive, verbose=verbose, console=err
@@ -149,7 +162,17 @@ def _crawl_locked(config: Config, sources: list[str] | None, spider: str, verbos
             out.print(line)
     if lines.problems:
         for line in lines.problems:
-            err.print(line)
+            err.print(_esc(line))
+    return report.errors
+
+
+def _fail_on(errors: list[str]) -> None:
+    """A crawl that could not store, record its run or write its log has failed, even if
+    every source answered: one line each, and EXIT_RUN_FAILED."""
+    for error in errors:
+        err.print(f"Error: {_esc(error)}")
+    if errors:
+        raise typer.Exit(EXIT_RUN_FAILED)
 
 
 @app.command()
@@ -428,6 +451,13 @@ def main() -> None:
         sys.exit(EXIT_LOCKED)
     except (ConfigError, StorageError, SearchSyntaxError, ExportError) as exc:
         err.print(f"Error: {_esc(str(exc))}")
+        sys.exit(1)
+    except SQLAlchemyError as exc:  # locked, read-only, damaged or unreachable database
+        err.print(f"Error: database: {_esc(describe_db_error(exc))}")
+        sys.exit(1)
+    except OSError as exc:  # a file we must write: the lock, an export, the outbox
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.print(f"Error: {_esc(where + (exc.strerror or str(exc)))}")
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("Interrupted.")

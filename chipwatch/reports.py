@@ -27,7 +27,7 @@ def crawl_summary_lines(report: CrawlReport) -> SummaryLines:
             lines.problems.append(f"{name}: unreachable ({c.last_error or _kinds(c.errors)})")
         elif c.last_error:
             lines.problems.append(f"{name}: {c.last_error}")
-    if report.status != "finished":
+    if report.status not in ("finished", "storage_error"):  # storage: see report.errors
         lines.problems.append(f"crawl ended early: {report.status}")
     if lines.problems:
         lines.problems.insert(
@@ -45,6 +45,10 @@ def render_stats(summaries: list[SourceSummary], last_run: CrawlRun | None) -> I
         )
         started = f"{last_run.started_at:%Y-%m-%d %H:%M} UTC"
         yield f"Last run #{last_run.id}: started {started}, {status}."
+        storage = (last_run.counters or {}).get("chipwatch_storage_error")
+        if storage:
+            failures = (last_run.counters or {}).get("chipwatch_storage_failures", 1)
+            yield f"  storage problem ({failures}x): {storage}"
     for s in summaries:
         last_new = f"{s.last_new_article:%Y-%m-%d %H:%M} UTC" if s.last_new_article else "never"
         yield ""

@@ -27,7 +27,11 @@ BASE_SETTINGS: dict[str, Any] = {
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
     "DNS_TIMEOUT": 20,
     "LOG_LEVEL": "INFO",
+    # Only http(s) is ever fetched; without handlers, no other scheme can be (the second
+    # wall behind HttpOnlyMiddleware).
+    "DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None},
     "DOWNLOADER_MIDDLEWARES": {
+        "chipwatch.crawler.middlewares.HttpOnlyMiddleware": 50,
         "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
         "chipwatch.crawler.middlewares.PoliteRobotsTxtMiddleware": 100,
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
@@ -45,6 +49,7 @@ BASE_SETTINGS: dict[str, Any] = {
     },
     "EXTENSIONS": {
         "chipwatch.crawler.extensions.RunRecorder": 100,
+        "chipwatch.crawler.middlewares.ResponseSizeGuard": 110,
     },
 }
 

@@ -21,6 +21,22 @@ def set_last_error(stats: StatsCollector, source: str, message: str) -> None:
     stats.set_value(f"{PREFIX}last_error/{source}", message)
 
 
+STORAGE_ERROR = "chipwatch_storage_error"
+STORAGE_FAILURES = "chipwatch_storage_failures"
+STORAGE_RETRIES = "chipwatch_storage_retries"
+
+
+def storage_retried(stats: StatsCollector) -> None:
+    """A batch failed to commit and is kept for another attempt: not an error (yet)."""
+    stats.inc_value(STORAGE_RETRIES)
+
+
+def storage_failed(stats: StatsCollector, message: str) -> None:
+    """A write to the database failed: an error of the whole run, whatever the source."""
+    stats.set_value(STORAGE_ERROR, message)
+    stats.inc_value(STORAGE_FAILURES)
+
+
 def per_source(stats: Mapping[str, Any], sources: list[str]) -> dict[str, SourceCounters]:
     result = {name: SourceCounters() for name in sources}
     for key, value in stats.items():

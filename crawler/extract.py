@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from chipwatch.crawler.decoding import replacement_share
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura import bare_extraction
 
 MIN_TEXT_CHARS = 200
+# Above this share of U+FFFD the text is not what the page said: store nothing.
+MAX_REPLACEMENT_SHARE = 0.2
 # Below this much text a language guess is noise; above it, py3langid is reliable.
 LANGUAGE_MIN_CHARS = 120
 LANGUAGE_MIN_PROBABILITY = 0.90
@@ -40,7 +43,7 @@ class ExtractedArticle:
 
 @dataclass(frozen=True)
 class ExtractionFailure:
-    reason: str  # empty | too_short | not_html
+    reason: str  # empty | too_short | undecodable
     detail: str = ""
 
 
@@ -66,6 +69,10 @@ def extract_article(
         return ExtractionFailure("empty", "no article body found")
     title = _clean(document.title)
     text = _drop_leading_title(normalize_text(document.text), title)
+    if replacement_share(text) > MAX_REPLACEMENT_SHARE:
+        return ExtractionFailure(
+            "undecodable", "the text is mostly U+FFFD: the page's encoding is wrong or unknown"
+        )
     if len(text) < MIN_TEXT_CHARS:
         return ExtractionFailure("too_short", f"{len(text)} characters of body text")
     return ExtractedArticle(

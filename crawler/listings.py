@@ -38,11 +38,14 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
     """RSS 0.9x/1.0/2.0 and Atom. feedparser falls back to its lenient parser on broken
     XML, so one malformed item does not lose the others; items without a link count as
     invalid."""
+    if not body.strip():
+        raise ListingError("not a feed: empty response")
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False)
-    if not parsed.version and not parsed.entries:
+    # .get: feedparser leaves `version` unset on some inputs, and attribute access raises
+    if not parsed.get("version") and not parsed.get("entries"):
         reason = parsed.get("bozo_exception") or "no RSS or Atom root element"
         raise ListingError(f"not a feed: {reason}")
     entries: list[ListingEntry] = []
@@ -57,7 +60,10 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
         )
     warnings = (str(parsed.bozo_exception),) if parsed.get("bozo") else ()
     return ParsedListing(
-        kind=parsed.version or "feed", entries=tuple(entries), invalid=invalid, warnings=warnings
+        kind=parsed.get("version") or "feed",
+        entries=tuple(entries),
+        invalid=invalid,
+        warnings=warnings,
     )
 
 

@@ -10,16 +10,71 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from chipwatch.crawler import counters
-from chipwatch.crawler.urls import url_key
-from chipwatch.storage import known_keys, open_database
+from chipwatch.crawler.urls import is_http_url, url_key
+from chipwatch.storage import (
+    StorageError,
+    describe_db_error,
+    display_url,
+    known_keys,
+    open_database,
+)
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Response
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
+
+
+# The start of the IgnoreRequest message for a URL that is not absolute http(s).
+NOT_HTTP = "not an http(s) URL"
+
+
+class HttpOnlyMiddleware:
+    """The wall in front of the network: every request, whatever produced it (a listing,
+    a page link, a redirect, a meta refresh, a retry), must be an absolute http(s) URL.
+    Scrapy's handlers for other schemes are switched off in the settings as well."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HttpOnlyMiddleware:
+        return cls()
+
+    def process_request(self, request: Request, spider: Spider) -> None:
+        if not is_http_url(request.url):
+            raise IgnoreRequest(f"{NOT_HTTP}: {request.url[:200]}")
+
+
+class ResponseSizeGuard:
+    """Stops a body that grows past DOWNLOAD_MAXSIZE (one sent without Content-Length,
+    or an endless one) with StopDownload, so the errback can tell "too large" from any
+    other cancelled download and the URL is skipped for good."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        if not self.max_bytes:
+            raise NotConfigured("DOWNLOAD_MAXSIZE is 0")
+        crawler.signals.connect(self.request_reached, signal=signals.request_reached_downloader)
+        crawler.signals.connect(self.bytes_received, signal=signals.bytes_received)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ResponseSizeGuard:
+        return cls(crawler)
+
+    def request_reached(self, request: Request, spider: Spider) -> None:
+        request.meta[_BYTES_KEY] = 0
+
+    def bytes_received(self, data: bytes, request: Request, spider: Spider) -> None:
+        received = request.meta.get(_BYTES_KEY, 0) + len(data)
+        request.meta[_BYTES_KEY] = received
+        if received > self.max_bytes:
+            raise StopDownload(fail=True)
+
+
+_BYTES_KEY = "chipwatch_bytes_received"
 
 
 def _slot(crawler: Crawler, request: Request) -> Any:
@@ -156,6 +211,7 @@ class KnownUrlMiddleware:
         self.crawler = crawler
         self.database_url = database_url
         self.scheduled: set[str] = set()
+        self.sessions: sessionmaker[Session] | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -167,10 +223,21 @@ class KnownUrlMiddleware:
         return cls(crawler, url)
 
     def spider_opened(self, spider: Spider) -> None:
-        self.sessions = open_database(self.database_url)
+        try:
+            self.sessions = open_database(self.database_url)
+        except (SQLAlchemyError, StorageError) as exc:
+            self._read_failed(exc)
 
     def spider_closed(self, spider: Spider) -> None:
-        self.sessions.kw["bind"].dispose()
+        if self.sessions is not None:
+            self.sessions.kw["bind"].dispose()
+
+    def _read_failed(self, exc: BaseException) -> None:
+        message = (
+            f"{display_url(self.database_url)}: cannot read known URLs: {describe_db_error(exc)}"
+        )
+        counters.storage_failed(self.crawler.stats, message)
+        logger.error("storage: %s", message)
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for item in start:
@@ -192,10 +259,14 @@ class KnownUrlMiddleware:
     def _filter(self, outputs: list[Any]) -> Iterator[Any]:
         keys = {url_key(o.url) for o in outputs if _is_article_request(o)}
         fresh = keys - self.scheduled
-        known = set()
-        if fresh:
-            with self.sessions() as session:
-                known = known_keys(session, fresh)
+        known: set[str] = set()
+        if fresh and self.sessions is not None:
+            try:
+                with self.sessions() as session:
+                    known = known_keys(session, fresh)
+            except (SQLAlchemyError, StorageError) as exc:
+                # Asking again for a stored article is harmless; dropping one is not.
+                self._read_failed(exc)
         for output in outputs:
             if not _is_article_request(output):
                 yield output

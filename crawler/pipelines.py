@@ -16,19 +16,24 @@ from urllib.parse import urlsplit
 from chipwatch.crawler import counters
 from chipwatch.crawler.extract import ExtractionFailure, extract_article, warm_up
 from chipwatch.crawler.items import ExtractedPage, ListingFetched, PageSkipped, RawPage
-from chipwatch.crawler.urls import canonicalize, url_key
+from chipwatch.crawler.urls import canonicalize, is_http_url, same_site, url_key
 from chipwatch.storage import (
     ArticleRecord,
     ListingState,
+    StorageError,
     UrlOutcome,
+    describe_db_error,
+    display_url,
     open_database,
     record_outcomes,
     save_listing_states,
     store_articles,
 )
-from scrapy import Spider, signals
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
 
@@ -130,41 +135,55 @@ def _skipped(page: RawPage, reason: str, *, final: bool, detail: str = "") -> Pa
 
 
 def trusted_canonical(canonical: str | None, page_url: str) -> str | None:
-    """rel=canonical, unless it is one of the common CMS mistakes: another host, or the
-    site's front page for every article."""
-    if not canonical:
+    """rel=canonical, unless it is one of the common CMS mistakes or a lie: another site
+    (compared by registrable domain, so www.bbc.co.uk → www.evil.co.uk is refused), a
+    scheme other than http(s), or the site's front page for every article."""
+    if not canonical or not is_http_url(canonical):
         return None
     target, page = urlsplit(canonical), urlsplit(page_url)
-    if target.scheme not in ("http", "https"):
-        return None
-    if target.hostname != page.hostname and _site(target.hostname) != _site(page.hostname):
+    if not same_site(target.hostname, page.hostname):
         return None
     if target.path.strip("/") == "":
         return None
     return canonicalize(canonical)
 
 
-def _site(host: str | None) -> str:
-    return ".".join((host or "").split(".")[-2:])
-
-
 class StorePipeline:
     """Writes articles and per-URL outcomes in batches, one transaction each: a killed
-    crawl loses at most the open batch, never half an article. Listing validators
-    (ETag/Last-Modified) are saved only when the crawl finishes: a run that dies keeps
-    reading its feeds in full next time, so no listed article is missed."""
+    crawl loses at most the open batch, never half an article.
+
+    Nothing listed is lost to a storage failure. Every article request that is
+    scheduled stays "unresolved" until its article or outcome is committed. A batch that
+    fails to commit (database locked, read-only, disk full) is kept and retried; after
+    `CHIPWATCH_STORE_ATTEMPTS` failures in a row the crawl stops with reason
+    `storage_error`. When the crawl ends, what is still unresolved is recorded as
+    pending (the next run asks for it whatever its listing answers), and only then are
+    the listings' validators (ETag/Last-Modified) saved, in the same transaction. A crawl
+    that did not finish, or whose last transaction failed, saves no validators: its
+    listings are read in full next time."""
 
     def __init__(self, crawler: Crawler, database_url: str) -> None:
         settings = crawler.settings
+        self.crawler = crawler
         self.stats = crawler.stats
         self.database_url = database_url
         self.batch_size = settings.getint("CHIPWATCH_BATCH_SIZE", 50)
         self.batch_seconds = settings.getfloat("CHIPWATCH_BATCH_SECONDS", 2.0)
         self.max_failures = settings.getint("CHIPWATCH_MAX_FAILURES", 3)
+        self.store_attempts = settings.getint("CHIPWATCH_STORE_ATTEMPTS", 3)
+        # SQLite itself waits up to its lock timeout on every attempt; this is the pause between.
+        self.retry_seconds = settings.getfloat("CHIPWATCH_STORE_RETRY_SECONDS", 1.0)
         self.articles: list[ExtractedPage] = []
         self.outcomes: list[PageSkipped] = []
         self.listings: list[ListingFetched] = []
+        # article key -> (url, source) for every scheduled article request not yet
+        # committed as an article or an outcome
+        self.unresolved: dict[str, tuple[str, str]] = {}
         self.last_flush = time.monotonic()
+        self.failures_in_row = 0
+        self.retry_at = 0.0
+        self.sessions: sessionmaker[Session] | None = None
+        crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -175,7 +194,15 @@ class StorePipeline:
         return cls(crawler, url)
 
     def open_spider(self, spider: Spider) -> None:
-        self.sessions = open_database(self.database_url)
+        try:
+            self.sessions = open_database(self.database_url)
+        except (SQLAlchemyError, StorageError) as exc:
+            # The first flush tries again, and fails the run if it cannot either.
+            logger.warning("storage: cannot open the database yet: %s", describe_db_error(exc))
+
+    def request_scheduled(self, request: Request, spider: Spider) -> None:
+        if request.meta.get("kind") == "article" and "redirect_urls" not in request.meta:
+            self.unresolved[url_key(request.url)] = (request.url, request.meta["source"])
 
     def process_item(self, item: Any, spider: Spider) -> Any:
         if isinstance(item, ExtractedPage):
@@ -185,62 +212,111 @@ class StorePipeline:
         elif isinstance(item, ListingFetched):
             self.listings.append(item)
         pending = len(self.articles) + len(self.outcomes)
-        due = time.monotonic() - self.last_flush >= self.batch_seconds
-        if pending >= self.batch_size or (pending and due):
+        now = time.monotonic()
+        due = now - self.last_flush >= self.batch_seconds
+        if (pending >= self.batch_size or (pending and due)) and now >= self.retry_at:
             self.flush()
         return item
 
     def close_spider(self, spider: Spider) -> None:
-        self.flush()
+        # The last batch gets the attempts it has left; a crawl stopped for storage
+        # errors has used them up.
+        while not self.flush() and self.failures_in_row < self.store_attempts:
+            time.sleep(self.retry_seconds)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if reason == "finished" and self.listings:
-            states = [
-                ListingState(
-                    key=url_key(listing.url),
-                    url=listing.url,
-                    source=listing.source,
-                    kind=listing.kind,
-                    status=listing.status,
-                    etag=listing.etag,
-                    last_modified=listing.last_modified,
-                )
-                for listing in self.listings
-            ]
+        if self.sessions is None:
+            return
+        pending = [
+            UrlOutcome(key=key, url=url, source=source, outcome="pending", final=False)
+            for key, (url, source) in self.unresolved.items()
+        ]
+        states = [
+            ListingState(
+                key=url_key(listing.url),
+                url=listing.url,
+                source=listing.source,
+                kind=listing.kind,
+                status=listing.status,
+                etag=listing.etag,
+                last_modified=listing.last_modified,
+            )
+            for listing in self.listings
+        ]
+        try:
             with self.sessions.begin() as session:
-                save_listing_states(session, states)
-        self.sessions.kw["bind"].dispose()
+                record_outcomes(session, pending, max_failures=self.max_failures)
+                if reason == "finished":
+                    save_listing_states(session, states)
+        except SQLAlchemyError as exc:
+            self._storage_failed("cannot record pending URLs and listing state", exc)
+        else:
+            if pending:
+                logger.warning("%d article URLs left pending for the next run", len(pending))
+        finally:
+            self.sessions.kw["bind"].dispose()
 
-    def flush(self) -> None:
+    def flush(self) -> bool:
+        """Commit the open batch; False (batch kept for the next attempt) on failure."""
         articles, outcomes = self.articles, self.outcomes
-        self.articles, self.outcomes = [], []
         self.last_flush = time.monotonic()
         if not (articles or outcomes):
-            return
-        with self.sessions.begin() as session:
-            results = store_articles(session, [_record(a) for a in articles])
-            record_outcomes(
-                session,
-                [
-                    UrlOutcome(
-                        key=url_key(o.url),
-                        url=o.url,
-                        source=o.source,
-                        outcome=o.reason,
-                        final=o.final,
-                        status=o.status,
-                    )
-                    for o in outcomes
-                ],
-                max_failures=self.max_failures,
-            )
+            return True
+        try:
+            if self.sessions is None:
+                self.sessions = open_database(self.database_url)
+            with self.sessions.begin() as session:
+                results = store_articles(session, [_record(a) for a in articles])
+                record_outcomes(
+                    session, [_outcome(o) for o in outcomes], max_failures=self.max_failures
+                )
+        except (SQLAlchemyError, StorageError) as exc:
+            self.failures_in_row += 1
+            self.retry_at = time.monotonic() + self.retry_seconds
+            what = f"cannot store {len(articles)} articles and {len(outcomes)} URL outcomes"
+            counters.storage_retried(self.stats)
+            if self.failures_in_row < self.store_attempts:
+                logger.warning(
+                    "storage: %s (attempt %d, kept for the next one): %s",
+                    what,
+                    self.failures_in_row,
+                    describe_db_error(exc),
+                )
+                return False
+            self._storage_failed(what, exc)
+            if self.crawler.engine is not None and self.crawler.spider is not None:
+                # Stop fetching what cannot be stored; the next run picks up from here.
+                self.crawler.engine.close_spider(self.crawler.spider, "storage_error")
+            return False
+        self.articles, self.outcomes = [], []
+        self.failures_in_row = 0
         # Count only what is committed.
         for result in results:
             counters.inc(
                 self.stats, result.source, "new_articles" if result.stored else "skipped:duplicate"
             )
+        for article in articles:
+            self.unresolved.pop(url_key(article.page.requested_url), None)
         for outcome in outcomes:
             counters.inc(self.stats, outcome.source, outcome.reason)
+            self.unresolved.pop(url_key(outcome.url), None)
+        return True
+
+    def _storage_failed(self, what: str, exc: BaseException) -> None:
+        message = f"{display_url(self.database_url)}: {what}: {describe_db_error(exc)}"
+        counters.storage_failed(self.stats, message)
+        logger.error("storage: %s", message)
+
+
+def _outcome(outcome: PageSkipped) -> UrlOutcome:
+    return UrlOutcome(
+        key=url_key(outcome.url),
+        url=outcome.url,
+        source=outcome.source,
+        outcome=outcome.reason,
+        final=outcome.final,
+        status=outcome.status,
+    )
 
 
 def _record(article: ExtractedPage) -> ArticleRecord:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,8 +16,24 @@ from chipwatch.crawler.items import ExtractedPage, PageSkipped
 from chipwatch.storage import SourceCounters
 from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
 
 from chipwatch.config import Config
+
+# Error kinds (see spiders.news.classify_failure) that mean "could not talk to the host".
+NETWORK_ERRORS = frozenset(
+    {
+        "dns",
+        "timeout",
+        "connection_refused",
+        "connection_lost",
+        "connection_done",
+        "response_never_received",
+        "tunnel_error",
+        "ssl_error",
+        "error",
+    }
+)
 
 
 @dataclass
@@ -32,17 +50,34 @@ class CrawlReport:
     seconds: float
     sources: dict[str, SourceCounters] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+    log_error: str | None = None
+
+    @property
+    def errors(self) -> list[str]:
+        """Failures of the run itself, not of a source: the database could not be
+        written or read, the log could not be written. Each is one line."""
+        found = []
+        if storage := self.stats.get(counters.STORAGE_ERROR):
+            failures = self.stats.get(counters.STORAGE_FAILURES, 1)
+            more = f" ({failures} storage failures in this run)" if failures > 1 else ""
+            found.append(f"storage: {storage}{more}")
+        if self.log_error:
+            found.append(self.log_error)
+        return found
 
     @property
     def new_articles(self) -> int:
         return sum(c.new_articles for c in self.sources.values())
 
     def unreachable_sources(self) -> dict[str, SourceCounters]:
-        """Sources that answered nothing at all."""
+        """Sources that answered nothing at all, for network reasons (a listing that was
+        too large or not a feed did answer; its own message says what was wrong)."""
         return {
             name: c
             for name, c in self.sources.items()
-            if c.last_error and self.stats.get(f"{counters.PREFIX}listing_ok/{name}", 0) == 0
+            if c.last_error
+            and self.stats.get(f"{counters.PREFIX}listing_ok/{name}", 0) == 0
+            and all(kind in NETWORK_ERRORS for kind in c.errors)
         }
 
 
@@ -57,9 +92,26 @@ def run_crawl(
 ) -> CrawlReport:
     sources = config.select_sources(source_names)  # raises ConfigError on a bad name
     settings = build_settings(config, **(overrides or {}))
-    if log_file is not None:
-        settings.update(LOG_FILE=str(log_file), LOG_FILE_APPEND=False)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    log = LogFile(log_file, Settings(settings)) if log_file is not None else None
+    process = CrawlerProcess(settings, install_root_handler=log is None)
+    if log is not None:
+        logging.root.setLevel(logging.NOTSET)  # as Scrapy's own root handler does
+        logging.root.addHandler(log)
+    try:
+        return _crawl(process, spider, sources, on_progress, log)
+    finally:
+        if log is not None:
+            logging.root.removeHandler(log)
+            log.close()
+
+
+def _crawl(
+    process: CrawlerProcess,
+    spider: str,
+    sources: tuple[Any, ...],
+    on_progress: Callable[[Progress], None] | None,
+    log: LogFile | None,
+) -> CrawlReport:
     crawler = process.create_crawler(spider)
     progress = Progress()
     if on_progress is not None:
@@ -80,7 +132,29 @@ def run_crawl(
         seconds=time.monotonic() - started,
         sources=counters.per_source(stats, [s.name for s in sources]),
         stats=dict(stats),
+        log_error=log.error if log is not None else None,
     )
+
+
+class LogFile(logging.FileHandler):
+    """The crawl's log file, with Scrapy's format and level. A write that fails (disk
+    full, folder gone) is remembered and reported once as an error of the run, instead
+    of a traceback on stderr for every record."""
+
+    def __init__(self, path: Path, settings: Settings) -> None:
+        super().__init__(path, mode="w", encoding=settings.get("LOG_ENCODING"), delay=True)
+        self.setFormatter(
+            logging.Formatter(
+                fmt=settings.get("LOG_FORMAT"), datefmt=settings.get("LOG_DATEFORMAT")
+            )
+        )
+        self.setLevel(settings.get("LOG_LEVEL"))
+        self.error: str | None = None
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        if self.error is None:
+            reason = sys.exc_info()[1]
+            self.error = f"cannot write the log {self.baseFilename}: {reason}"
 
 
 def check_sources(config: Config, source_names: list[str] | None = None) -> list[Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
+import tldextract
 from courlan import normalize_url
 
 
@@ -27,5 +28,37 @@ def url_key(url: str) -> str:
 
 
 def is_http_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+    """The one test every URL chipwatch requests passes, wherever it was found (feed,
+    sitemap, section page, redirect, meta refresh, rel=canonical): absolute http(s) with a
+    host. A web page must never make us read `file:`, `ftp:` or `data:` URLs."""
+    if not url or any(ch.isspace() or ord(ch) < 0x20 for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. a malformed IPv6 literal or port
+        return False
+    return parts.scheme in {"http", "https"} and bool(host)
+
+
+def same_site(a: str | None, b: str | None) -> bool:
+    """Two hosts under one registrable domain (public suffix list, bundled with
+    tldextract, never fetched): www.bbc.co.uk and m.bbc.co.uk are one site,
+    www.bbc.co.uk and www.evil.co.uk are not."""
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    first, second = _registrable(a), _registrable(b)
+    return bool(first) and first == second
+
+
+def _registrable(host: str) -> str:
+    return _EXTRACT(host).top_domain_under_public_suffix
+
+
+# suffix_list_urls=(): the snapshot shipped with tldextract; a crawl never goes online
+# for it, and never writes a cache.
+_EXTRACT = tldextract.TLDExtract(
+    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+)

@@ -36,6 +36,8 @@ from chipwatch.storage.articles import (
 from chipwatch.storage.engine import (
     StorageError,
     create_schema,
+    describe_db_error,
+    display_url,
     make_engine,
     make_sessionmaker,
     open_database,
@@ -91,6 +93,8 @@ __all__ = [
     "UrlOutcome",
     "UrlState",
     "create_schema",
+    "describe_db_error",
+    "display_url",
     "finish_run",
     "iter_articles",
     "known_keys",

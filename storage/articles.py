@@ -37,6 +37,11 @@ class ArticleRecord:
     fetched_at: datetime = field(default_factory=utcnow)
 
 
+# The outcome of an article URL that a listing offered but whose fate is not known
+# (not stored, no outcome committed): the next run requests it again.
+PENDING = "pending"
+
+
 @dataclass(frozen=True)
 class UrlOutcome:
     """An article URL that gave no article: skipped (with a reason) or failed."""
@@ -132,6 +137,13 @@ def record_outcomes(session: Session, outcomes: Iterable[UrlOutcome], *, max_fai
         state = _url_state(session, outcome.key, outcome.url, outcome.source, "article")
         if state.article_id is not None:
             continue  # a later alias of a stored article; nothing to learn
+        if outcome.outcome == PENDING:
+            # Listed but not resolved in the run that found it: ask again next run. Not a
+            # failure of the URL, so it neither counts towards max_failures nor
+            # overwrites what an earlier run learnt about it.
+            if not state.final and state.outcome is None:
+                state.outcome = PENDING
+            continue
         state.outcome = outcome.outcome
         state.last_status = outcome.status
         state.last_fetched = now
@@ -195,13 +207,14 @@ def known_keys(session: Session, keys: Iterable[str]) -> set[str]:
 
 
 def pending_retries(session: Session, sources: Iterable[str]) -> list[tuple[str, str]]:
-    """Article URLs that failed transiently and are worth another try: (url, source)."""
+    """Article URLs worth another try: failed transiently, or left pending by a run that
+    could not store them: (url, source)."""
     rows = session.execute(
         select(UrlState.url, UrlState.source).where(
             UrlState.kind == "article",
             UrlState.final.is_(False),
             UrlState.article_id.is_(None),
-            UrlState.failures > 0,
+            (UrlState.failures > 0) | (UrlState.outcome == PENDING),
             UrlState.source.in_(list(sources)),
         )
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -9,11 +10,46 @@ from chipwatch.storage import fts
 from chipwatch.storage.models import Base
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_SQLITE_TIMEOUT = 30.0
 
 
 class StorageError(Exception):
     """The database cannot be opened or used."""
+
+
+_ADVICE = (
+    ("locked", "another program holds a write lock; try again when it is done"),
+    ("readonly", "the database file or its folder is read-only; check the permissions"),
+    ("read-only", "the database file or its folder is read-only; check the permissions"),
+    ("disk is full", "the disk is full; free some space"),
+    ("disk i/o error", "the disk failed or is full; check it"),
+    ("unable to open", "check that the file and its folder exist and are writable"),
+    ("malformed", "the database file is damaged; restore it from a backup"),
+    ("not a database", "the file is not a chipwatch database"),
+)
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """One line for a database failure: the driver's reason (no SQL, no parameters) and
+    what to do about it."""
+    reason = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig is not None else str(exc)
+    reason = (reason.strip().splitlines() or [type(exc).__name__])[0]
+    lowered = reason.lower()
+    for needle, advice in _ADVICE:
+        if needle in lowered:
+            return f"{reason} ({advice})"
+    return reason
+
+
+def display_url(url: str) -> str:
+    """The database URL as messages show it: never with a password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def make_engine(url: str) -> Engine:
@@ -24,20 +60,22 @@ def make_engine(url: str) -> Engine:
             folder = Path(database).parent
             if not folder.is_dir():
                 raise StorageError(f"{url}: folder {folder} does not exist")
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_on_connect)
+        # How long a writer waits for another one's lock: 30 s, or the URL's ?timeout=
+        timeout = float(parsed.query.get("timeout", DEFAULT_SQLITE_TIMEOUT))  # type: ignore[arg-type]
+        engine = create_engine(url, connect_args={"timeout": timeout})
+        event.listen(engine, "connect", partial(_sqlite_on_connect, timeout))
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_on_connect(timeout: float, dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL: readers (search, alerts) never block the crawler's writer, and a killed
     # process leaves only committed transactions behind.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
     cursor.close()
 
 

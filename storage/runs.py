@@ -37,8 +37,8 @@ class SourceSummary:
     articles_total: int
 
 
-def start_run(session: Session, spider: str) -> int:
-    run = CrawlRun(spider=spider, status="running", counters={})
+def start_run(session: Session, spider: str, *, started_at: datetime | None = None) -> int:
+    run = CrawlRun(spider=spider, status="running", counters={}, started_at=started_at or utcnow())
     session.add(run)
     session.flush()
     return run.id

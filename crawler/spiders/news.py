@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chipwatch.crawler import counters
+from chipwatch.crawler.decoding import declared_encoding, detect_encoding
 from chipwatch.crawler.items import ListingFetched, PageSkipped, RawPage
 from chipwatch.crawler.listings import (
     ListingEntry,
@@ -22,8 +23,12 @@ from chipwatch.crawler.listings import (
     parse_sitemap,
     sitemaps_from_robots,
 )
-from chipwatch.crawler.urls import canonicalize, url_key
+from chipwatch.crawler.middlewares import NOT_HTTP
+from chipwatch.crawler.urls import canonicalize, is_http_url, url_key
 from chipwatch.storage import (
+    StorageError,
+    describe_db_error,
+    display_url,
     listing_urls,
     listing_validators,
     open_database,
@@ -31,11 +36,12 @@ from chipwatch.storage import (
 )
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, UsageError
-from scrapy.http import HtmlResponse, Response
+from scrapy.exceptions import IgnoreRequest, StopDownload, UsageError
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from twisted.internet.error import (
     ConnectionRefusedError,
@@ -79,6 +85,7 @@ class NewsSpider(Spider):
         days = config.crawl.max_article_age_days
         spider.max_age = timedelta(days=days) if days else None
         spider.database_url = crawler.settings["CHIPWATCH_DATABASE_URL"]
+        spider.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         spider._sessions = None
         crawler.signals.connect(spider._dispose, signal=signals.spider_closed)
         return spider
@@ -111,13 +118,27 @@ class NewsSpider(Spider):
             yield self.article_request(ListingEntry(url=url), self._by_name[name])
 
     def _validators(self, urls: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
-        with self.sessions() as session:
-            return listing_validators(session, [url_key(u) for u in urls])
+        try:
+            with self.sessions() as session:
+                return listing_validators(session, [url_key(u) for u in urls])
+        except (SQLAlchemyError, StorageError) as exc:
+            # Unconditional requests cost bandwidth, never an article.
+            self._read_failed("listing validators", exc)
+            return {}
 
     def _retries(self) -> list[tuple[str, str]]:
         session: Session
-        with self.sessions() as session:
-            return pending_retries(session, list(self._by_name))
+        try:
+            with self.sessions() as session:
+                return pending_retries(session, list(self._by_name))
+        except (SQLAlchemyError, StorageError) as exc:
+            self._read_failed("URLs to retry", exc)
+            return []
+
+    def _read_failed(self, what: str, exc: BaseException) -> None:
+        message = f"{display_url(self.database_url)}: cannot read {what}: {describe_db_error(exc)}"
+        counters.storage_failed(self.crawler.stats, message)
+        self.logger.error("storage: %s", message)
 
     # ---- requests ---------------------------------------------------------------
 
@@ -251,8 +272,12 @@ class NewsSpider(Spider):
         if response.meta.get("child") or response.url not in source.sitemaps:
             return
         since = datetime.now(UTC) - (self.max_age or timedelta(days=30))
-        with self.sessions() as session:
-            children = listing_urls(session, source.name, "sitemap", seen_since=since)
+        try:
+            with self.sessions() as session:
+                children = listing_urls(session, source.name, "sitemap", seen_since=since)
+        except (SQLAlchemyError, StorageError) as exc:
+            self._read_failed("known child sitemaps", exc)
+            return
         children = [url for url in children if url not in source.sitemaps]
         validators = self._validators(children)
         for url in children:
@@ -276,7 +301,14 @@ class NewsSpider(Spider):
             self._listing_error(source, "not_html", f"page {response.url}: not an HTML page")
             return
         links = LinkExtractor(allow=(source.follow,), unique=True).extract_links(response)
-        entries = [ListingEntry(url=link.url, title=link.text.strip() or None) for link in links]
+        # LinkExtractor keeps file: and ftp: links; a page must never lead us there.
+        entries = [
+            ListingEntry(url=link.url, title=link.text.strip() or None)
+            for link in links
+            if is_http_url(link.url)
+        ]
+        if rejected := len(links) - len(entries):
+            counters.inc(self.crawler.stats, source.name, "skipped:invalid_item", rejected)
         yield from self.article_requests(entries, source)
 
     def _listing_articles(self, listing: ParsedListing, source: SourceConfig) -> Iterator[Any]:
@@ -287,7 +319,7 @@ class NewsSpider(Spider):
     def listing_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         source = self._by_name[request.meta["source"]]
-        kind, _final, detail = classify_failure(failure)
+        kind, _final, detail = classify_failure(failure, self.max_bytes)
         self._listing_error(
             source,
             kind.removeprefix("error:").removeprefix("skipped:"),
@@ -321,7 +353,7 @@ class NewsSpider(Spider):
             url=response.url,
             requested_url=requested,
             status=response.status,
-            html=response.text,
+            html=page_html(response),
             language_hint=source.language,
             listing_title=response.meta.get("listing_title"),
             listing_published=response.meta.get("listing_published"),
@@ -331,12 +363,13 @@ class NewsSpider(Spider):
 
     def article_failed(self, failure: Failure) -> Iterator[PageSkipped]:
         request = failure.request  # type: ignore[attr-defined]
-        reason, final, detail = classify_failure(failure)
+        reason, final, detail = classify_failure(failure, self.max_bytes)
         status = failure.value.response.status if failure.check(HttpError) else None
         self.logger.info("%s: article %s: %s", request.meta["source"], request.url, detail)
         yield PageSkipped(
             source=request.meta["source"],
-            url=request.url,
+            # the URL the listing gave: its outcome is what the next run looks up
+            url=request.meta.get("redirect_urls", [request.url])[0],
             reason=reason,
             final=final,
             status=status,
@@ -347,17 +380,24 @@ class NewsSpider(Spider):
         return self._by_name[response.meta["source"]]
 
 
-def classify_failure(failure: Failure) -> tuple[str, bool, str]:
+def classify_failure(failure: Failure, max_bytes: int = 0) -> tuple[str, bool, str]:
     """(reason, final, detail) for a failed request: what `stats` counts, and whether the
     URL is worth asking for again."""
     exc = failure.value
+    too_large = f"larger than max_page_bytes ({max_bytes} bytes)" if max_bytes else "too large"
     if failure.check(HttpError):
         status = exc.response.status
         return f"error:http_{status}", status in FINAL_HTTP_STATUSES, f"HTTP {status}"
+    if failure.check(StopDownload):  # ResponseSizeGuard: a body without Content-Length
+        return "skipped:too_large", True, too_large
+    message = str(exc) or type(exc).__name__
+    if _TOO_LARGE.search(message):  # declared size, or a compression bomb
+        return "skipped:too_large", True, too_large
     if failure.check(IgnoreRequest):
-        message = str(exc)
         if "robots.txt" in message:
             return "skipped:robots", True, "forbidden by robots.txt"
+        if message.startswith(NOT_HTTP):
+            return "skipped:not_http", True, message
         if "redirect" in message:
             return "error:redirect_loop", True, message
         return "skipped:ignored", True, message or "ignored"
@@ -367,11 +407,19 @@ def classify_failure(failure: Failure) -> tuple[str, bool, str]:
         return "error:timeout", False, f"timed out: {exc}"
     if failure.check(ConnectionRefusedError):
         return "error:connection_refused", False, f"connection refused: {exc}"
-    message = str(exc) or type(exc).__name__
-    if re.search(r"max\w* ?size|larger than download max", message, re.IGNORECASE):
-        return "skipped:too_large", True, message
     name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
     return f"error:{name}", False, message
+
+
+_TOO_LARGE = re.compile(r"max\w* ?size|larger than (the )?download max", re.IGNORECASE)
+
+
+def page_html(response: TextResponse) -> str:
+    """The page as text: Scrapy's decoding where the page declares its encoding, a
+    detected one where it declares none."""
+    if declared_encoding(response.body, _header(response, b"Content-Type")):
+        return response.text
+    return response.body.decode(detect_encoding(response.body), errors="replace")
 
 
 def _header(response: Response, name: bytes) -> str | None:

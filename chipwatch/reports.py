@@ -45,10 +45,12 @@ def render_stats(summaries: list[SourceSummary], last_run: CrawlRun | None) -> I
         )
         started = f"{last_run.started_at:%Y-%m-%d %H:%M} UTC"
         yield f"Last run #{last_run.id}: started {started}, {status}."
-        storage = (last_run.counters or {}).get("chipwatch_storage_error")
-        if storage:
-            failures = (last_run.counters or {}).get("chipwatch_storage_failures", 1)
+        counters = last_run.counters or {}
+        if storage := counters.get("chipwatch_storage_error"):
+            failures = counters.get("chipwatch_storage_failures", 1)
             yield f"  storage problem ({failures}x): {storage}"
+        elif retried := counters.get("chipwatch_storage_retries"):
+            yield f"  storage: {retried} batch write(s) failed and succeeded on retry"
     for s in summaries:
         last_new = f"{s.last_new_article:%Y-%m-%d %H:%M} UTC" if s.last_new_article else "never"
         yield ""

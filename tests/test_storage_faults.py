@@ -88,7 +88,10 @@ def test_lock_held_mid_crawl_delays_a_batch_but_loses_nothing(tmp_path: Path) ->
         assert stored_urls(db) == set(site.article_urls(server.base_url))
         with sqlite3.connect(db) as conn:
             (counters,) = conn.execute("SELECT counters FROM crawl_runs").fetchone()
-        assert json.loads(counters)["chipwatch_storage_retries"] >= 1
+        retried = json.loads(counters)["chipwatch_storage_retries"]
+        assert retried >= 1
+        stats = chipwatch(config, "stats")
+        assert f"storage: {retried} batch write(s) failed and succeeded on retry" in stats.stdout
 
 
 def test_lock_held_when_the_run_starts_keeps_the_run_record(tmp_path: Path) -> None:

@@ -18,12 +18,13 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
 from zoneinfo import ZoneInfo
 
-from chipwatch.alerts.normalize import is_cjk
-from chipwatch.alerts.snippets import snippet
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from analysis.normalize import is_cjk
+from analysis.snippets import snippet
+
 _ENV = Environment(
-    loader=PackageLoader("chipwatch.alerts", "templates"),
+    loader=PackageLoader("alerts", "templates"),
     autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
     undefined=StrictUndefined,
     trim_blocks=True,

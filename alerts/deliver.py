@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from chipwatch.storage import AlertMessage, due_messages, mark_failed, mark_retry, mark_sent
 from sqlalchemy.orm import Session, sessionmaker
 
-from chipwatch.config import EmailConfig
+from alerts.options import EmailConfig
+from storage import AlertMessage, due_messages, mark_failed, mark_retry, mark_sent
 
 MAX_BACKOFF = timedelta(hours=6)
 

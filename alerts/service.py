@@ -16,10 +16,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from chipwatch.alerts.compose import MatchedArticle, compose
-from chipwatch.alerts.deliver import DeliveryReport, deliver_due
-from chipwatch.alerts.matcher import ArticleView, Match, Rule, RuleSet
-from chipwatch.storage import (
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.compose import MatchedArticle, compose
+from alerts.deliver import DeliveryReport, deliver_due
+from alerts.options import AlertConfig, EmailConfig
+from analysis.matcher import ArticleView, Match, Rule, RuleSet
+from storage import (
     AlertRuleState,
     Article,
     add_matches,
@@ -29,10 +33,6 @@ from chipwatch.storage import (
     start_watermark,
     sync_rules,
 )
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-
-from chipwatch.config import AlertConfig, EmailConfig
 
 BATCH = 500
 

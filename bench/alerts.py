@@ -8,9 +8,9 @@ import random
 import time
 from dataclasses import dataclass
 
-from chipwatch.alerts.matcher import ArticleView, Rule, RuleSet
-from chipwatch.alerts.normalize import normalized
-from chipwatch.alerts.query import And, Meta, Node, Not, Or, Term
+from analysis.matcher import ArticleView, Rule, RuleSet
+from analysis.normalize import normalized
+from analysis.query import And, Meta, Node, Not, Or, Term
 
 VENDORS = [
     "nvidia",

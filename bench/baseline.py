@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from chipwatch.crawler.extract import ExtractedArticle, extract_article, warm_up
+from crawler.extract import ExtractedArticle, extract_article, warm_up
 
 LANGUAGE_HINT = "de"  # the benchmark source's configured language, as the crawl passes it
 

@@ -24,7 +24,7 @@ from chipwatch.exporting import ExportError, export_articles, parse_since
 from chipwatch.jobs import RunLocked, crawl_job, locked
 from chipwatch.reports import crawl_summary_lines, render_alert_stats, render_stats
 from chipwatch.starter import starter_config
-from chipwatch.storage import (
+from storage import (
     Article,
     SearchSyntaxError,
     StorageError,
@@ -305,8 +305,8 @@ def alerts(
 
 
 def _alerts_locked(config: Config, *, dry: bool) -> None:
-    from chipwatch.alerts.service import dry_run as alerts_dry_run
-    from chipwatch.alerts.service import run_alerts
+    from alerts.service import dry_run as alerts_dry_run
+    from alerts.service import run_alerts
 
     sessions = open_database(config.database_url)
     if dry:
@@ -339,8 +339,8 @@ def alerts_test(
     ] = "30d",
 ) -> None:
     """Back-test a query on stored articles: what it would have matched, per day and source."""
-    from chipwatch.alerts.query import QuerySyntaxError
-    from chipwatch.alerts.service import backtest
+    from alerts.service import backtest
+    from analysis.query import QuerySyntaxError
 
     config = _config()
     since_at = parse_since(since, now=datetime.now(UTC))
@@ -404,10 +404,10 @@ def sources_check(
     ] = None,
 ) -> None:
     """Fetch each listing once and report what it is (feed type, item count) or why it fails."""
-    from chipwatch.crawler.runner import check_sources
+    from crawler.runner import check_sources
 
     config = _config()
-    results = check_sources(config, source)
+    results = check_sources(config.crawl_job, source)
     table = Table("source", "kind", "status", "result", "url", box=None)
     for result in results:
         mark = "[green]ok[/green]" if result.ok else "[red]FAIL[/red]"

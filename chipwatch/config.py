@@ -16,85 +16,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chipwatch import __version__
+from alerts.options import AlertConfig, EmailConfig
+from alerts.schedule import ScheduleError, parse_schedule
+from analysis.matcher import Rule, RuleSet
+from analysis.query import QuerySyntaxError
+from crawler.options import DEFAULT_USER_AGENT, CrawlConfig, CrawlJob, SourceConfig
+
+__all__ = [
+    "DEFAULT_USER_AGENT",
+    "AlertConfig",
+    "Config",
+    "ConfigError",
+    "CrawlConfig",
+    "EmailConfig",
+    "SourceConfig",
+    "load_config",
+    "resolve_config_path",
+]
 
 DEFAULT_CONFIG_NAME = "chipwatch.toml"
 CONFIG_ENV = "CHIPWATCH_CONFIG"
 DATABASE_URL_ENV = "CHIPWATCH_DATABASE_URL"
-DEFAULT_USER_AGENT = f"chipwatch/{__version__} (+https://github.com/chipwatch/chipwatch)"
 
 
 class ConfigError(Exception):
     """The configuration file is missing, unreadable or invalid."""
-
-
-@dataclass(frozen=True)
-class CrawlConfig:
-    user_agent: str = DEFAULT_USER_AGENT
-    obey_robots: bool = True
-    concurrency: int = 16
-    per_host_concurrency: int = 2
-    delay: float = 1.0
-    timeout: float = 30.0
-    max_page_bytes: int = 5_000_000
-    max_article_age_days: int = 30
-    autothrottle: bool = True
-    retries: int = 2
-    max_retry_after: float = 600.0  # a longer Retry-After means "come back next run"
-    extract_workers: int = 0  # 0: one per CPU
-    max_failures: int = 3  # transient failures before an article URL is given up
-
-
-@dataclass(frozen=True)
-class SourceConfig:
-    name: str
-    language: str | None = None
-    feeds: tuple[str, ...] = ()
-    sitemaps: tuple[str, ...] = ()
-    pages: tuple[str, ...] = ()
-    follow: re.Pattern[str] | None = None
-    enabled: bool = True
-    require: str | None = None  # a query: only matching articles are stored
-    _require_rules: Any = field(default=None, repr=False, compare=False)
-
-    def accepts(self, *, title: str, text: str, language: str | None, url: str) -> bool:
-        """Does an article pass this source's `require` query?"""
-        if self._require_rules is None:
-            return True
-        from chipwatch.alerts.matcher import ArticleView
-
-        view = ArticleView(title=title, text=text, source=self.name, language=language, url=url)
-        return bool(self._require_rules.match(view))
-
-    @property
-    def listing_urls(self) -> tuple[str, ...]:
-        return self.feeds + self.sitemaps + self.pages
-
-
-@dataclass(frozen=True)
-class EmailConfig:
-    from_addr: str = "chipwatch <chipwatch@localhost>"
-    smtp_host: str | None = None  # None: messages go to outbox_dir as .eml files
-    smtp_port: int = 587
-    security: str = "starttls"  # starttls | ssl | none
-    username_env: str | None = None
-    password_env: str | None = None
-    outbox_dir: Path = Path("outbox")
-    timezone: str = "UTC"
-    timeout: float = 30.0
-    ca_file: Path | None = None  # extra CA for a private mail server's certificate
-    retry_base_seconds: float = 60.0  # first back-off after a temporary failure; doubles
-
-
-@dataclass(frozen=True)
-class AlertConfig:
-    name: str
-    query: str
-    recipients: tuple[str, ...]
-    schedule: Any  # alerts.schedule.Schedule
-    rule: Any = field(repr=False, compare=False)  # alerts.matcher.Rule
-    backfill_days: int = 0
-    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -125,6 +71,10 @@ class Config:
         if names:
             return tuple(self.source(name) for name in names)
         return tuple(s for s in self.sources if s.enabled)
+
+    @property
+    def crawl_job(self) -> CrawlJob:
+        return CrawlJob(database_url=self.database_url, crawl=self.crawl, sources=self.sources)
 
 
 def resolve_config_path(path: str | os.PathLike[str] | None) -> Path:
@@ -291,9 +241,6 @@ def _parse_email(checker: _Checker, raw: Mapping[str, Any], folder: Path) -> Ema
 
 
 def _parse_alert(checker: _Checker, index: int, raw: Any) -> AlertConfig:
-    from chipwatch.alerts.matcher import Rule
-    from chipwatch.alerts.query import QuerySyntaxError
-    from chipwatch.alerts.schedule import ScheduleError, parse_schedule
 
     name, where = checker.named_table(
         raw,
@@ -392,16 +339,13 @@ def _parse_source(checker: _Checker, index: int, raw: Any) -> SourceConfig:
     require = checker.get(raw, where, "require", str, None)
     require_rules = None
     if require is not None:
-        from chipwatch.alerts.matcher import Rule, RuleSet
-        from chipwatch.alerts.query import QuerySyntaxError
-
         try:
             require_rules = RuleSet([Rule.parse("require", require)])
         except QuerySyntaxError as exc:
             raise ConfigError(f"{checker.path}: {where}.require: {exc}") from None
     return SourceConfig(
         require=require,
-        _require_rules=require_rules,
+        require_rules=require_rules,
         name=name.strip(),
         language=language,
         feeds=feeds,

@@ -11,7 +11,7 @@ from typing import TextIO
 
 from sqlalchemy.orm import Session
 
-from chipwatch.storage import Article, iter_articles
+from storage import Article, iter_articles
 
 FIELDS = (
     "url",

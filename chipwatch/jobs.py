@@ -11,7 +11,7 @@ from rich.progress import Progress as RichProgress
 from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from chipwatch.config import Config
-from chipwatch.crawler.runner import CrawlReport, Progress, run_crawl
+from crawler.runner import CrawlReport, Progress, run_crawl
 
 
 class RunLocked(Exception):
@@ -46,7 +46,7 @@ def crawl_job(
 ) -> CrawlReport:
     log_file = None if verbose else config.folder / "chipwatch.log"
     if not interactive:
-        return run_crawl(config, sources, spider=spider, log_file=log_file)
+        return run_crawl(config.crawl_job, sources, spider=spider, log_file=log_file)
     with RichProgress(
         SpinnerColumn(),
         TextColumn("[bold]crawling[/bold] {task.description}"),
@@ -65,4 +65,6 @@ def crawl_job(
                 ),
             )
 
-        return run_crawl(config, sources, spider=spider, log_file=log_file, on_progress=show)
+        return run_crawl(
+            config.crawl_job, sources, spider=spider, log_file=log_file, on_progress=show
+        )

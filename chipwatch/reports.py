@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from chipwatch.crawler.runner import CrawlReport
-from chipwatch.storage import CrawlRun, RuleStatus, SourceSummary
+from crawler.runner import CrawlReport
+from storage import CrawlRun, RuleStatus, SourceSummary
 
 
 @dataclass

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chipwatch.config import Config
+from crawler.options import CrawlJob
 
 BASE_SETTINGS: dict[str, Any] = {
     "BOT_NAME": "chipwatch",
-    "SPIDER_MODULES": ["chipwatch.crawler.spiders"],
-    "NEWSPIDER_MODULE": "chipwatch.crawler.spiders",
+    "SPIDER_MODULES": ["crawler.spiders"],
+    "NEWSPIDER_MODULE": "crawler.spiders",
     "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
     "ROBOTSTXT_OBEY": True,
     "COOKIES_ENABLED": False,  # news pages need none, and they track
@@ -31,34 +31,34 @@ BASE_SETTINGS: dict[str, Any] = {
     # wall behind HttpOnlyMiddleware).
     "DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None},
     "DOWNLOADER_MIDDLEWARES": {
-        "chipwatch.crawler.middlewares.HttpOnlyMiddleware": 50,
+        "crawler.middlewares.HttpOnlyMiddleware": 50,
         "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-        "chipwatch.crawler.middlewares.PoliteRobotsTxtMiddleware": 100,
+        "crawler.middlewares.PoliteRobotsTxtMiddleware": 100,
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-        "chipwatch.crawler.middlewares.RetryAfterMiddleware": 550,
+        "crawler.middlewares.RetryAfterMiddleware": 550,
         # Closest to the downloader: counts every request that really goes out,
         # retries included, and every 304 that comes back.
-        "chipwatch.crawler.middlewares.SourceStatsMiddleware": 950,
+        "crawler.middlewares.SourceStatsMiddleware": 950,
     },
     "SPIDER_MIDDLEWARES": {
-        "chipwatch.crawler.middlewares.KnownUrlMiddleware": 700,
+        "crawler.middlewares.KnownUrlMiddleware": 700,
     },
     "ITEM_PIPELINES": {
-        "chipwatch.crawler.pipelines.ExtractPipeline": 100,
-        "chipwatch.crawler.pipelines.StorePipeline": 500,
+        "crawler.pipelines.ExtractPipeline": 100,
+        "crawler.pipelines.StorePipeline": 500,
     },
     "EXTENSIONS": {
-        "chipwatch.crawler.extensions.RunRecorder": 100,
-        "chipwatch.crawler.middlewares.ResponseSizeGuard": 110,
+        "crawler.extensions.RunRecorder": 100,
+        "crawler.middlewares.ResponseSizeGuard": 110,
     },
 }
 
 
-def config_settings(config: Config) -> dict[str, Any]:
-    crawl = config.crawl
+def job_settings(job: CrawlJob) -> dict[str, Any]:
+    crawl = job.crawl
     return {
-        "CHIPWATCH_CONFIG": config,
-        "CHIPWATCH_DATABASE_URL": config.database_url,
+        "CHIPWATCH_JOB": job,
+        "CHIPWATCH_DATABASE_URL": job.database_url,
         "CHIPWATCH_MAX_RETRY_AFTER": crawl.max_retry_after,
         "CHIPWATCH_EXTRACT_WORKERS": crawl.extract_workers,
         "CHIPWATCH_MAX_FAILURES": crawl.max_failures,
@@ -76,5 +76,5 @@ def config_settings(config: Config) -> dict[str, Any]:
     }
 
 
-def build_settings(config: Config, **overrides: Any) -> dict[str, Any]:
-    return {**BASE_SETTINGS, **config_settings(config), **overrides}
+def build_settings(job: CrawlJob, **overrides: Any) -> dict[str, Any]:
+    return {**BASE_SETTINGS, **job_settings(job), **overrides}

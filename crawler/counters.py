@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chipwatch.storage import SourceCounters
 from scrapy.statscollectors import StatsCollector
+
+from storage import SourceCounters
 
 PREFIX = "chipwatch/"
 

@@ -7,8 +7,14 @@ import time
 from datetime import datetime
 from typing import Any
 
-from chipwatch.crawler import counters
-from chipwatch.storage import (
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler import counters
+from storage import (
     StorageError,
     describe_db_error,
     display_url,
@@ -16,12 +22,7 @@ from chipwatch.storage import (
     open_database,
     start_run,
 )
-from chipwatch.storage.models import utcnow
-from scrapy import Spider, signals
-from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
 

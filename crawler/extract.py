@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from chipwatch.crawler.decoding import replacement_share
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura import bare_extraction
+
+from crawler.decoding import replacement_share
 
 MIN_TEXT_CHARS = 200
 # Above this share of U+FFFD the text is not what the page said: store nothing.

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
-from chipwatch.crawler.urls import is_http_url
 from lxml import etree
+
+from crawler.urls import is_http_url
 
 
 class ListingError(ValueError):

@@ -9,15 +9,6 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from chipwatch.crawler import counters
-from chipwatch.crawler.urls import is_http_url, url_key
-from chipwatch.storage import (
-    StorageError,
-    describe_db_error,
-    display_url,
-    known_keys,
-    open_database,
-)
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -26,6 +17,16 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Response
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+from crawler import counters
+from crawler.urls import is_http_url, url_key
+from storage import (
+    StorageError,
+    describe_db_error,
+    display_url,
+    known_keys,
+    open_database,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -13,11 +13,17 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from chipwatch.crawler import counters
-from chipwatch.crawler.extract import ExtractionFailure, extract_article, warm_up
-from chipwatch.crawler.items import ExtractedPage, ListingFetched, PageSkipped, RawPage
-from chipwatch.crawler.urls import canonicalize, is_http_url, same_site, url_key
-from chipwatch.storage import (
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler import counters
+from crawler.extract import ExtractionFailure, extract_article, warm_up
+from crawler.items import ExtractedPage, ListingFetched, PageSkipped, RawPage
+from crawler.urls import canonicalize, is_http_url, same_site, url_key
+from storage import (
     ArticleRecord,
     ListingState,
     StorageError,
@@ -29,11 +35,6 @@ from chipwatch.storage import (
     save_listing_states,
     store_articles,
 )
-from scrapy import Request, Spider, signals
-from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +53,8 @@ class ExtractPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         workers = crawler.settings.getint("CHIPWATCH_EXTRACT_WORKERS") or os.cpu_count() or 1
-        config = crawler.settings.get("CHIPWATCH_CONFIG")
-        sources = {s.name: s for s in config.sources} if config is not None else {}
+        job = crawler.settings.get("CHIPWATCH_JOB")
+        sources = {s.name: s for s in job.sources} if job is not None else {}
         return cls(workers, sources)
 
     def open_spider(self, spider: Spider) -> None:

@@ -10,15 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chipwatch.crawler import counters
-from chipwatch.crawler.configure import build_settings
-from chipwatch.crawler.items import ExtractedPage, PageSkipped
-from chipwatch.storage import SourceCounters
 from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from chipwatch.config import Config
+from crawler import counters
+from crawler.configure import build_settings
+from crawler.items import ExtractedPage, PageSkipped
+from crawler.options import CrawlJob
+from storage import SourceCounters
 
 # Error kinds (see spiders.news.classify_failure) that mean "could not talk to the host".
 NETWORK_ERRORS = frozenset(
@@ -82,7 +82,7 @@ class CrawlReport:
 
 
 def run_crawl(
-    config: Config,
+    job: CrawlJob,
     source_names: list[str] | None = None,
     *,
     spider: str = "news",
@@ -90,8 +90,8 @@ def run_crawl(
     on_progress: Callable[[Progress], None] | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> CrawlReport:
-    sources = config.select_sources(source_names)  # raises ConfigError on a bad name
-    settings = build_settings(config, **(overrides or {}))
+    sources = job.select_sources(source_names)  # UnknownSourceError on a bad name
+    settings = build_settings(job, **(overrides or {}))
     log = LogFile(log_file, Settings(settings)) if log_file is not None else None
     process = CrawlerProcess(settings, install_root_handler=log is None)
     if log is not None:
@@ -157,11 +157,11 @@ class LogFile(logging.FileHandler):
             self.error = f"cannot write the log {self.baseFilename}: {reason}"
 
 
-def check_sources(config: Config, source_names: list[str] | None = None) -> list[Any]:
+def check_sources(job: CrawlJob, source_names: list[str] | None = None) -> list[Any]:
     """Fetch every listing once (spider `check`) and return its ListingCheck results."""
-    sources = config.select_sources(source_names)
+    sources = job.select_sources(source_names)
     settings = build_settings(
-        config,
+        job,
         ITEM_PIPELINES={},
         EXTENSIONS={},
         SPIDER_MIDDLEWARES={},

@@ -4,7 +4,7 @@ Imports nothing from the crawler, the alerts or the app layer: data flows
 crawler → storage ← alerts.
 """
 
-from chipwatch.storage.alerts import (
+from storage.alerts import (
     RuleStatus,
     add_matches,
     articles_after,
@@ -18,7 +18,7 @@ from chipwatch.storage.alerts import (
     start_watermark,
     sync_rules,
 )
-from chipwatch.storage.articles import (
+from storage.articles import (
     ArticleRecord,
     ListingState,
     StoreResult,
@@ -33,7 +33,7 @@ from chipwatch.storage.articles import (
     save_listing_states,
     store_articles,
 )
-from chipwatch.storage.engine import (
+from storage.engine import (
     StorageError,
     create_schema,
     describe_db_error,
@@ -42,8 +42,8 @@ from chipwatch.storage.engine import (
     make_sessionmaker,
     open_database,
 )
-from chipwatch.storage.fts import Hit, SearchSyntaxError, search
-from chipwatch.storage.models import (
+from storage.fts import Hit, SearchSyntaxError, search
+from storage.models import (
     AlertMatch,
     AlertMessage,
     AlertRuleState,
@@ -53,7 +53,7 @@ from chipwatch.storage.models import (
     CrawlRunSource,
     UrlState,
 )
-from chipwatch.storage.runs import (
+from storage.runs import (
     SourceCounters,
     SourceSummary,
     finish_run,

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chipwatch.storage.models import AlertMatch, AlertMessage, AlertRuleState, Article, utcnow
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
+
+from storage.models import AlertMatch, AlertMessage, AlertRuleState, Article, utcnow
 
 
 @dataclass(frozen=True)

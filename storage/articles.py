@@ -11,9 +11,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chipwatch.storage.models import Article, UrlState, utcnow
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from storage.models import Article, UrlState, utcnow
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from chipwatch.storage import fts
-from chipwatch.storage.models import Base
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage import fts
+from storage.models import Base
 
 DEFAULT_SQLITE_TIMEOUT = 30.0
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from chipwatch.storage.models import Article
 from sqlalchemy import Engine, Select, and_, func, not_, or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+
+from storage.models import Article
 
 _FTS_DDL = (
     """CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chipwatch.storage.models import Article, CrawlRun, CrawlRunSource, utcnow
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from storage.models import Article, CrawlRun, CrawlRunSource, utcnow
 
 
 @dataclass

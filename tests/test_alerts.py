@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chipwatch.alerts.service import run_alerts
-from chipwatch.storage import ArticleRecord, open_database, store_articles
 
+from alerts.service import run_alerts
 from chipwatch.config import load_config
+from storage import ArticleRecord, open_database, store_articles
 from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
 from tests.smtp import SMTP_ENV, Handler, SmtpServer
 

@@ -1,5 +1,6 @@
-"""The design's lines, held by tests: data flows crawler → storage ← alerts, and the
-installed package puts nothing but `chipwatch` into site-packages."""
+"""The design's lines, held by tests: data flows crawler → storage ← alerts, `analysis`
+is usable by all and uses none of them, the app layer `chipwatch` wires them, and the
+wheel installs exactly the project's own top-level packages."""
 
 from __future__ import annotations
 
@@ -12,56 +13,74 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+PACKAGES = ("alerts", "analysis", "chipwatch", "crawler", "storage")
+
+# Scrapy's entry point (scrapy.cfg → crawler.settings) reads the app's config: the one
+# place where a crawler module may import the app layer.
+ALLOWED = {("crawler/settings.py", "chipwatch.config")}
 
 
-def imported_modules(folder: Path) -> set[str]:
-    found: set[str] = set()
+def imports(folder: Path) -> set[tuple[str, str]]:
+    """(file, module) for every import in the folder, function-level ones included."""
+    found: set[tuple[str, str]] = set()
     for path in folder.rglob("*.py"):
+        where = path.relative_to(REPO).as_posix()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
-                found.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                found.add(node.module)
+                found.update((where, alias.name) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add((where, node.module))
     return found
+
+
+def forbidden_imports(folder: str, forbidden: tuple[str, ...]) -> list[tuple[str, str]]:
+    return sorted(
+        (where, module)
+        for where, module in imports(REPO / folder)
+        if (module.split(".")[0] in forbidden) and (where, module) not in ALLOWED
+    )
 
 
 @pytest.mark.parametrize(
     ("folder", "forbidden"),
     [
-        (
-            "storage",
-            (
-                "chipwatch.crawler",
-                "chipwatch.alerts",
-                "chipwatch.cli",
-                "chipwatch.config",
-                "scrapy",
-            ),
-        ),
-        ("crawler", ("chipwatch.alerts", "chipwatch.cli", "chipwatch.jobs")),
-        ("alerts", ("chipwatch.crawler", "scrapy")),
+        ("analysis", ("crawler", "storage", "alerts", "chipwatch", "scrapy", "sqlalchemy")),
+        ("storage", ("crawler", "alerts", "chipwatch", "scrapy")),
+        ("crawler", ("alerts", "chipwatch")),
+        ("alerts", ("crawler", "chipwatch", "scrapy")),
     ],
 )
 def test_data_flows_one_way(folder: str, forbidden: tuple[str, ...]) -> None:
-    modules = imported_modules(REPO / folder)
-    offending = sorted(m for m in modules if m.startswith(forbidden))
-    assert offending == []
+    assert forbidden_imports(folder, forbidden) == []
 
 
-def test_wheel_installs_only_the_chipwatch_namespace(tmp_path: Path) -> None:
+def test_the_check_sees_function_level_imports(tmp_path: Path) -> None:
+    module = REPO / "alerts" / "_probe_for_architecture_test.py"
+    module.write_text("def f():\n    from chipwatch.config import Config\n", encoding="utf-8")
+    try:
+        assert forbidden_imports("alerts", ("chipwatch",)) == [
+            ("alerts/_probe_for_architecture_test.py", "chipwatch.config")
+        ]
+    finally:
+        module.unlink()
+
+
+def test_wheel_installs_exactly_the_projects_packages(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
         check=True,
         capture_output=True,
     )
     (wheel,) = tmp_path.glob("chipwatch-*.whl")
-    tops = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
-    assert {t for t in tops if not t.endswith(".dist-info")} == {"chipwatch"}
     names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
+    assert tops == set(PACKAGES)
     for module in (
-        "chipwatch/storage/models.py",
-        "chipwatch/crawler/spiders/news.py",
-        "chipwatch/alerts/__init__.py",
+        "storage/models.py",
+        "crawler/spiders/news.py",
+        "crawler/settings.py",
+        "analysis/matcher.py",
+        "alerts/templates/alert.html.j2",
         "chipwatch/cli.py",
     ):
         assert module in names

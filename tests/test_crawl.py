@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from chipwatch.crawler.urls import canonicalize, url_key
 
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
+from crawler.urls import canonicalize, url_key
 from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
 from tests.newsweb import (
     load_seed_articles,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from chipwatch.crawler.extract import ExtractedArticle, ExtractionFailure, extract_article
 
+from crawler.extract import ExtractedArticle, ExtractionFailure, extract_article
 from tests.newsweb import (
     load_seed_articles,
     normalize_ws,

@@ -8,9 +8,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from chipwatch.crawler.pipelines import trusted_canonical
-from chipwatch.crawler.urls import is_http_url, same_site
 
+from crawler.pipelines import trusted_canonical
+from crawler.urls import is_http_url, same_site
 from tests.conftest import chipwatch, write_config
 from tests.hostile import JAPANESE, HostileWeb, article_html
 

@@ -6,7 +6,8 @@ import gzip
 from datetime import UTC, datetime
 
 import pytest
-from chipwatch.crawler.listings import (
+
+from crawler.listings import (
     ListingError,
     parse_feed,
     parse_sitemap,

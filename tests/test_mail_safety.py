@@ -16,10 +16,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from chipwatch.alerts.compose import Composed, MatchedArticle, compose, one_line
-from chipwatch.alerts.deliver import SmtpMailer
 
-from chipwatch.config import EmailConfig
+from alerts.compose import Composed, MatchedArticle, compose, one_line
+from alerts.deliver import SmtpMailer
+from alerts.options import EmailConfig
 from tests.smtp import SMTP_ENV, SmtpServer
 
 SENDER = "chipwatch <alerts@chipwatch.test>"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from chipwatch.alerts.matcher import ArticleView, Rule, RuleSet
-from chipwatch.alerts.normalize import normalized
-from chipwatch.alerts.query import And, Not, Or, QuerySyntaxError, Term, parse_query
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis.matcher import ArticleView, Rule, RuleSet
+from analysis.normalize import normalized
+from analysis.query import And, Not, Or, QuerySyntaxError, Term, parse_query
 from tests.newsweb import load_seeds, seeds_available
 
 

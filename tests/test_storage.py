@@ -6,7 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from chipwatch.storage import (
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import (
     Article,
     ArticleRecord,
     ListingState,
@@ -22,8 +25,6 @@ from chipwatch.storage import (
     search,
     store_articles,
 )
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session, sessionmaker
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from chipwatch.crawler.urls import canonicalize, url_key
+
+from crawler.urls import canonicalize, url_key
 
 
 @pytest.mark.parametrize(

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chipwatch.crawler.listings import ListingError, parse_feed, parse_sitemap, sitemaps_from_robots
-from chipwatch.crawler.spiders.news import NewsSpider, classify_failure
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
+
+from crawler.listings import ListingError, parse_feed, parse_sitemap, sitemaps_from_robots
+from crawler.spiders.news import NewsSpider, classify_failure
 
 
 @dataclass(frozen=True)

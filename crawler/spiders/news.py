@@ -12,28 +12,6 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chipwatch.crawler import counters
-from chipwatch.crawler.decoding import declared_encoding, detect_encoding
-from chipwatch.crawler.items import ListingFetched, PageSkipped, RawPage
-from chipwatch.crawler.listings import (
-    ListingEntry,
-    ListingError,
-    ParsedListing,
-    parse_feed,
-    parse_sitemap,
-    sitemaps_from_robots,
-)
-from chipwatch.crawler.middlewares import NOT_HTTP
-from chipwatch.crawler.urls import canonicalize, is_http_url, url_key
-from chipwatch.storage import (
-    StorageError,
-    describe_db_error,
-    display_url,
-    listing_urls,
-    listing_validators,
-    open_database,
-    pending_retries,
-)
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, StopDownload, UsageError
@@ -51,7 +29,29 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
-from chipwatch.config import Config, SourceConfig
+from crawler import counters
+from crawler.decoding import declared_encoding, detect_encoding
+from crawler.items import ListingFetched, PageSkipped, RawPage
+from crawler.listings import (
+    ListingEntry,
+    ListingError,
+    ParsedListing,
+    parse_feed,
+    parse_sitemap,
+    sitemaps_from_robots,
+)
+from crawler.middlewares import NOT_HTTP
+from crawler.options import CrawlJob, SourceConfig, UnknownSourceError
+from crawler.urls import canonicalize, is_http_url, url_key
+from storage import (
+    StorageError,
+    describe_db_error,
+    display_url,
+    listing_urls,
+    listing_validators,
+    open_database,
+    pending_retries,
+)
 
 # Article fetches that end like this will not go better next time.
 FINAL_HTTP_STATUSES = frozenset({404, 410, 451})
@@ -61,7 +61,7 @@ class NewsSpider(Spider):
     name = "news"
     kinds: frozenset[str] = frozenset({"feed", "sitemap", "page"})
 
-    config: Config
+    job: CrawlJob
     sources: tuple[SourceConfig, ...]
     _sessions: sessionmaker[Session] | None
 
@@ -72,17 +72,17 @@ class NewsSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        config = crawler.settings.get("CHIPWATCH_CONFIG")
-        if config is None:
+        job = crawler.settings.get("CHIPWATCH_JOB")
+        if job is None:
             reason = crawler.settings.get("CHIPWATCH_CONFIG_ERROR") or "no config loaded"
             raise UsageError(f"chipwatch: cannot crawl: {reason}")
-        spider.config = config
+        spider.job = job
         try:
-            spider.sources = config.select_sources(spider.source_names or None)
-        except Exception as exc:  # ConfigError: an unknown -a source=NAME
+            spider.sources = job.select_sources(spider.source_names or None)
+        except UnknownSourceError as exc:  # -a source=NAME
             raise UsageError(str(exc)) from None
         spider._by_name = {s.name: s for s in spider.sources}
-        days = config.crawl.max_article_age_days
+        days = job.crawl.max_article_age_days
         spider.max_age = timedelta(days=days) if days else None
         spider.database_url = crawler.settings["CHIPWATCH_DATABASE_URL"]
         spider.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")

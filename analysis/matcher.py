@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import ahocorasick
-from chipwatch.alerts.normalize import fold, normalized
-from chipwatch.alerts.query import (
+
+from analysis.normalize import fold, normalized
+from analysis.query import (
     TEXT_FIELDS,
     And,
     Meta,

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chipwatch.alerts.entities import ENTITIES
-from chipwatch.alerts.normalize import fold, normalized
 from luqum import tree
 from luqum.exceptions import IllegalCharacterError, ParseError, ParseSyntaxError
 from luqum.parser import parser
+
+from analysis.entities import ENTITIES
+from analysis.normalize import fold, normalized
 
 TEXT_FIELDS = frozenset({"title", "text"})
 FIELDS = TEXT_FIELDS | {"source", "lang", "language", "url", "entity"}

@@ -4,7 +4,7 @@ normalisation (case, accents, umlauts, hyphens fold away)."""
 
 from __future__ import annotations
 
-from chipwatch.alerts.normalize import normalized
+from analysis.normalize import normalized
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "nvidia": (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from chipwatch.alerts.normalize import fold, is_cjk
+from analysis.normalize import fold, is_cjk
 
 Segment = tuple[str, bool]
 

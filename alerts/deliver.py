@@ -17,17 +17,18 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.errors import AlertError
 from alerts.options import EmailConfig
 from storage import AlertMessage, due_messages, mark_failed, mark_retry, mark_sent
 
 MAX_BACKOFF = timedelta(hours=6)
 
 
-class TemporaryFailure(Exception):
+class TemporaryFailure(AlertError):
     """Try again later: the server is down, busy (4xx) or refused our credentials."""
 
 
-class PermanentFailure(Exception):
+class PermanentFailure(AlertError):
     """The server refused this message for good (5xx)."""
 
     def __init__(self, message: str, refused: dict[str, str] | None = None) -> None:

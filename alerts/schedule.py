@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from alerts.errors import AlertError
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class ScheduleError(ValueError):
+class ScheduleError(AlertError, ValueError):
     pass
 
 

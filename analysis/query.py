@@ -19,13 +19,14 @@ from luqum.exceptions import IllegalCharacterError, ParseError, ParseSyntaxError
 from luqum.parser import parser
 
 from analysis.entities import ENTITIES
+from analysis.errors import AnalysisError
 from analysis.normalize import fold, normalized
 
 TEXT_FIELDS = frozenset({"title", "text"})
 FIELDS = TEXT_FIELDS | {"source", "lang", "language", "url", "entity"}
 
 
-class QuerySyntaxError(ValueError):
+class QuerySyntaxError(AnalysisError, ValueError):
     """A query that cannot be parsed; the message names the position and what was expected."""
 
     def __init__(self, query: str, message: str, position: int | None = None) -> None:

@@ -10,6 +10,7 @@ import json
 import sys
 from collections import Counter
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,16 +19,16 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from analysis.errors import ChipwatchError
 from chipwatch import __version__
-from chipwatch.config import Config, ConfigError, load_config, resolve_config_path
-from chipwatch.exporting import ExportError, export_articles, parse_since
+from chipwatch.config import Config, load_config, resolve_config_path
+from chipwatch.exporting import export_articles, parse_since
 from chipwatch.jobs import RunLocked, crawl_job, locked
 from chipwatch.reports import crawl_summary_lines, render_alert_stats, render_stats
 from chipwatch.starter import starter_config
 from storage import (
     Article,
     SearchSyntaxError,
-    StorageError,
     describe_db_error,
     last_runs,
     open_database,
@@ -56,6 +57,13 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 # 75 another run holds the lock (EX_TEMPFAIL, try again later); 130 interrupted.
 EXIT_RUN_FAILED = 3
 EXIT_LOCKED = 75
+
+
+class SpiderName(StrEnum):
+    news = "news"
+    feeds = "feeds"
+    sitemaps = "sitemaps"
+    pages = "pages"
 
 
 class State:
@@ -117,12 +125,12 @@ def crawl(
         list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
     ] = None,
     spider: Annotated[
-        str, typer.Option(help="news (all listings), feeds, sitemaps or pages.")
-    ] = "news",
+        SpiderName, typer.Option(help="news (all listings), feeds, sitemaps or pages.")
+    ] = SpiderName.news,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log to stderr.")] = False,
 ) -> None:
     """Crawl the configured sources once and store new articles."""
-    _crawl(source, spider, verbose)
+    _crawl(source, spider.value, verbose)
 
 
 @app.command()
@@ -175,7 +183,7 @@ def _fail_on(errors: list[str]) -> None:
         raise typer.Exit(EXIT_RUN_FAILED)
 
 
-@app.command()
+@app.command("search")
 def search_cmd(
     query: Annotated[str, typer.Argument(help='Words, "phrases", AND/OR/NOT, -word, prefix*.')],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
@@ -219,9 +227,6 @@ def search_cmd(
             out.print(f"  {_esc(hit.snippet)}")
     if not hits and not as_json:
         err.print("No matches.")
-
-
-app.command(name="search")(search_cmd)
 
 
 @app.command()
@@ -449,7 +454,7 @@ def main() -> None:
     except RunLocked as exc:
         err.print(str(exc))
         sys.exit(EXIT_LOCKED)
-    except (ConfigError, StorageError, SearchSyntaxError, ExportError) as exc:
+    except ChipwatchError as exc:  # the whole tree: see analysis/errors.py
         err.print(f"Error: {_esc(str(exc))}")
         sys.exit(1)
     except SQLAlchemyError as exc:  # locked, read-only, damaged or unreachable database

@@ -20,6 +20,7 @@ from alerts.options import AlertConfig, EmailConfig
 from alerts.schedule import ScheduleError, parse_schedule
 from analysis.matcher import Rule, RuleSet
 from analysis.query import QuerySyntaxError
+from chipwatch.errors import AppError
 from crawler.options import DEFAULT_USER_AGENT, CrawlConfig, CrawlJob, SourceConfig
 
 __all__ = [
@@ -39,7 +40,7 @@ CONFIG_ENV = "CHIPWATCH_CONFIG"
 DATABASE_URL_ENV = "CHIPWATCH_DATABASE_URL"
 
 
-class ConfigError(Exception):
+class ConfigError(AppError):
     """The configuration file is missing, unreadable or invalid."""
 
 

@@ -11,6 +11,7 @@ from typing import TextIO
 
 from sqlalchemy.orm import Session
 
+from chipwatch.errors import AppError
 from storage import Article, iter_articles
 
 FIELDS = (
@@ -27,7 +28,7 @@ FIELDS = (
 )
 
 
-class ExportError(ValueError):
+class ExportError(AppError, ValueError):
     """Bad export options."""
 
 

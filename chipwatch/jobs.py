@@ -11,10 +11,11 @@ from rich.progress import Progress as RichProgress
 from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from chipwatch.config import Config
+from chipwatch.errors import AppError
 from crawler.runner import CrawlReport, Progress, run_crawl
 
 
-class RunLocked(Exception):
+class RunLocked(AppError):
     """Another chipwatch run holds the lock."""
 
 

@@ -12,10 +12,11 @@ from typing import Any
 import feedparser
 from lxml import etree
 
+from crawler.errors import CrawlError
 from crawler.urls import is_http_url
 
 
-class ListingError(ValueError):
+class ListingError(CrawlError, ValueError):
     """A listing that is not what it claims to be (not a feed, not a sitemap)."""
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
 from analysis.matcher import ArticleView, RuleSet
+from crawler.errors import CrawlError
 
 try:
     _VERSION = version("chipwatch")
@@ -18,7 +19,7 @@ except PackageNotFoundError:  # a plain checkout, not installed
 DEFAULT_USER_AGENT = f"chipwatch/{_VERSION} (+https://github.com/chipwatch/chipwatch)"
 
 
-class UnknownSourceError(ValueError):
+class UnknownSourceError(CrawlError, ValueError):
     """A source name that the crawl does not know."""
 
 

@@ -12,13 +12,10 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import fts
+from storage.errors import StorageError
 from storage.models import Base
 
 DEFAULT_SQLITE_TIMEOUT = 30.0
-
-
-class StorageError(Exception):
-    """The database cannot be opened or used."""
 
 
 _ADVICE = (

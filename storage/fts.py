@@ -15,6 +15,7 @@ from sqlalchemy import Engine, Select, and_, func, not_, or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from storage.errors import StorageError
 from storage.models import Article
 
 _FTS_DDL = (
@@ -41,7 +42,7 @@ _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac
 _OPERATORS = {"AND", "OR", "NOT"}
 
 
-class SearchSyntaxError(ValueError):
+class SearchSyntaxError(StorageError, ValueError):
     """A search query that cannot be understood."""
 
 

@@ -8,6 +8,7 @@ package every other package may import.
     │   ├── ListingError            a feed or sitemap that is not one
     │   └── UnknownSourceError      a source name the crawl does not know
     ├── StorageError                storage/: the database cannot be opened or used
+    │   ├── SchemaError             the schema is not this code's (`chipwatch db upgrade`)
     │   └── SearchSyntaxError       a search the backend cannot run
     ├── AlertError                  alerts/
     │   ├── ScheduleError           a schedule string

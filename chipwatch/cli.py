@@ -28,13 +28,19 @@ from chipwatch.reports import crawl_summary_lines, render_alert_stats, render_st
 from chipwatch.starter import starter_config
 from storage import (
     Article,
+    SchemaError,
     SearchSyntaxError,
+    StorageError,
+    create_if_missing,
     describe_db_error,
     last_runs,
     open_database,
+    require_current,
     rule_statuses,
+    schema_status,
     search,
     source_summaries,
+    upgrade,
 )
 
 app = typer.Typer(
@@ -47,6 +53,11 @@ sources_app = typer.Typer(help="Inspect the configured sources.", no_args_is_hel
 app.add_typer(sources_app, name="sources")
 alerts_app = typer.Typer(help="Alert rules: evaluate and send, back-test, list.")
 app.add_typer(alerts_app, name="alerts")
+db_app = typer.Typer(
+    help="The database schema: where it is, and the migrations that bring it up to date.",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -101,6 +112,31 @@ def _config() -> Config:
     return load_config(state.config_path)
 
 
+def _ready(config: Config) -> Config:
+    """The config, once its database is known to be at this chipwatch's schema revision
+    (otherwise SchemaError: one line naming both revisions and `chipwatch db upgrade`)."""
+    require_current(config.database_url)
+    return config
+
+
+def _ready_to_crawl(config: Config) -> None:
+    """Like `_ready`, but an SQLite file that does not exist yet is a fresh install: it is
+    created through the migrations. An existing database is never migrated here.
+
+    A database that cannot be read at all (locked, read-only, disk full) is not refused
+    here: the crawl's store stage meets the same fault and fails the run with it (exit
+    3, `Error: storage: …`), keeping what it could not store for the next run."""
+    try:
+        created = create_if_missing(config.database_url)
+        require_current(config.database_url)
+    except SchemaError:
+        raise
+    except (SQLAlchemyError, StorageError):
+        return
+    if created is not None and sys.stdout.isatty():
+        out.print(_esc(created.describe()))
+
+
 @app.command()
 def init(
     force: Annotated[bool, typer.Option(help="Overwrite an existing config file.")] = False,
@@ -114,8 +150,7 @@ def init(
         path.write_text(starter_config(), encoding="utf-8")
         out.print(f"Wrote {path}")
     config = load_config(path)
-    open_database(config.database_url).kw["bind"].dispose()
-    out.print(f"Database ready: {config.database_url}")
+    out.print(_esc(upgrade(config.database_url).describe()))
     out.print("Next: `chipwatch sources check`, then `chipwatch run`.")
 
 
@@ -141,6 +176,7 @@ def run(
     due, under one lock."""
     config = _config()
     with locked(config):
+        _ready_to_crawl(config)
         errors = _crawl_locked(config, None, "news", verbose)
         # Alerts still go out for what was stored: a storage failure in the crawl must
         # not hold back alerts that are already queued.
@@ -152,6 +188,7 @@ def _crawl(sources: list[str] | None, spider: str, verbose: bool) -> None:
     config = _config()
     config.select_sources(sources)  # fail on an unknown name before taking the lock
     with locked(config):
+        _ready_to_crawl(config)
         errors = _crawl_locked(config, sources, spider, verbose)
     _fail_on(errors)
 
@@ -190,7 +227,7 @@ def search_cmd(
     limit: Annotated[int, typer.Option(help="At most this many results.")] = 20,
 ) -> None:
     """Full-text search over stored articles, newest first."""
-    config = _config()
+    config = _ready(_config())
     sessions = open_database(config.database_url)
     with sessions() as session:
         hits = search(session, query, limit=limit)
@@ -243,7 +280,7 @@ def export(
     ] = None,
 ) -> None:
     """Export stored articles, one per line (JSONL) or row (CSV)."""
-    config = _config()
+    config = _ready(_config())
     since_at = parse_since(since, now=datetime.now(UTC)) if since else None
     sessions = open_database(config.database_url)
     with sessions() as session:
@@ -262,7 +299,7 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Per source: requests, 304s, new articles, skipped (by reason), errors (by kind)."""
-    config = _config()
+    config = _ready(_config())
     sessions = open_database(config.database_url)
     with sessions() as session:
         summaries = source_summaries(session, [s.name for s in config.sources], runs=runs)
@@ -303,10 +340,10 @@ def alerts(
         return
     config = _config()
     if dry_run:
-        _alerts_locked(config, dry=True)
+        _alerts_locked(_ready(config), dry=True)
         return
     with locked(config):
-        _alerts_locked(config, dry=False)
+        _alerts_locked(_ready(config), dry=False)
 
 
 def _alerts_locked(config: Config, *, dry: bool) -> None:
@@ -347,7 +384,7 @@ def alerts_test(
     from alerts.service import backtest
     from analysis.query import QuerySyntaxError
 
-    config = _config()
+    config = _ready(_config())
     since_at = parse_since(since, now=datetime.now(UTC))
     try:
         hits = backtest(open_database(config.database_url), query, since_at)
@@ -371,7 +408,7 @@ def alerts_test(
 @alerts_app.command("list")
 def alerts_list() -> None:
     """The configured rules with their last match and pending counts."""
-    config = _config()
+    config = _ready(_config())
     sessions = open_database(config.database_url)
     with sessions() as session:
         statuses = {s.name: s for s in rule_statuses(session, [a.name for a in config.alerts])}
@@ -389,6 +426,24 @@ def alerts_list() -> None:
         )
         if status.last_error:
             out.print(f"  last delivery error: {_esc(status.last_error)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's schema revision and whether it is up to date (exit 1 if not)."""
+    status = schema_status(_config().database_url)
+    if not status.up_to_date:
+        raise SchemaError(status.problem())
+    out.print(_esc(status.describe()))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations: create the schema, adopt a database made before migrations,
+    or bring an older one up to date. Every row is kept."""
+    config = _config()
+    with locked(config):  # not while a run writes to it
+        out.print(_esc(upgrade(config.database_url).describe()))
 
 
 @sources_app.command("list")

@@ -35,7 +35,6 @@ from storage.articles import (
 )
 from storage.engine import (
     StorageError,
-    create_schema,
     describe_db_error,
     display_url,
     make_engine,
@@ -60,6 +59,17 @@ from storage.runs import (
     last_runs,
     source_summaries,
     start_run,
+)
+from storage.schema import (
+    SchemaError,
+    SchemaStatus,
+    Upgrade,
+    create_if_missing,
+    current_revision,
+    head_revision,
+    require_current,
+    schema_status,
+    upgrade,
 )
 
 __all__ = [
@@ -92,7 +102,15 @@ __all__ = [
     "StoreResult",
     "UrlOutcome",
     "UrlState",
-    "create_schema",
+    "SchemaError",
+    "SchemaStatus",
+    "Upgrade",
+    "create_if_missing",
+    "current_revision",
+    "head_revision",
+    "require_current",
+    "schema_status",
+    "upgrade",
     "describe_db_error",
     "display_url",
     "finish_run",

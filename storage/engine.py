@@ -6,14 +6,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import fts
 from storage.errors import StorageError
-from storage.models import Base
 
 DEFAULT_SQLITE_TIMEOUT = 30.0
 
@@ -77,17 +75,38 @@ def _sqlite_on_connect(timeout: float, dbapi_connection: Any, _record: Any) -> N
     cursor.close()
 
 
+def make_migration_engine(url: str) -> Engine:
+    """An engine for running migrations. On SQLite, `engine.begin()` takes the write lock
+    at once (BEGIN IMMEDIATE) and every statement, DDL included, runs in that one
+    transaction, so a failed upgrade leaves the database as it was; foreign keys are off,
+    as Alembic's batch mode needs while it rebuilds tables (`storage.schema` checks them
+    before it commits)."""
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_migration_on_connect)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+    return engine
+
+
+def _sqlite_migration_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.close()
+    # pysqlite would begin a transaction only before INSERT/UPDATE/DELETE, leaving DDL
+    # outside it; the "begin" listener emits BEGIN itself (SQLAlchemy's documented recipe).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin_immediate(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def create_schema(engine: Engine) -> None:
-    Base.metadata.create_all(engine)
-    fts.install(engine)
-
-
 def open_database(url: str) -> sessionmaker[Session]:
-    """Engine + schema + session factory: what each component opens at start."""
-    engine = make_engine(url)
-    create_schema(engine)
-    return make_sessionmaker(engine)
+    """Engine + session factory: what each component opens at start. Only connects: the
+    schema comes from the migrations (`storage.schema.upgrade`), and the CLI checks that
+    it is up to date before it opens the database."""
+    return make_sessionmaker(make_engine(url))

@@ -4,6 +4,11 @@ SQLITE-ONLY CONSTRUCTS LIVE HERE AND NOWHERE ELSE: an FTS5 external-content inde
 step with `articles` by triggers. Other backends (and queries in scripts FTS5's tokenizer
 cannot split, such as Chinese, which has no spaces between words) use a portable
 substring scan instead.
+
+The index is created by the initial migration (storage/migrations/versions), which calls
+`install`. A later migration that rebuilds `articles` (Alembic's batch mode copies it to
+a new table) drops the triggers with the old table: it must call `install` again and
+then `rebuild`.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, Select, and_, func, not_, or_, select, text
+from sqlalchemy import Connection, Engine, Select, and_, func, not_, or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -52,12 +57,42 @@ class Hit:
     snippet: str
 
 
-def install(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
+# The FTS5 table and the shadow tables SQLite makes for it: not in the models, so the
+# drift test and autogenerate leave them out.
+FTS_TABLE = "articles_fts"
+_SHADOW_SUFFIXES = ("", "_data", "_idx", "_docsize", "_config", "_content")
+
+
+def is_fts_table(name: str | None) -> bool:
+    return name is not None and name in {FTS_TABLE + suffix for suffix in _SHADOW_SUFFIXES}
+
+
+def install(bind: Engine | Connection) -> None:
+    """Create the full-text index and its triggers (SQLite only; a no-op elsewhere and
+    when they exist). With a Connection, in the caller's transaction."""
+    if bind.dialect.name != "sqlite":
         return
-    with engine.begin() as conn:
-        for statement in _FTS_DDL:
-            conn.execute(text(statement))
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            install(conn)
+        return
+    for statement in _FTS_DDL:
+        bind.execute(text(statement))
+
+
+def uninstall(conn: Connection) -> None:
+    """Drop the full-text index and its triggers (SQLite only)."""
+    if conn.dialect.name != "sqlite":
+        return
+    for trigger in ("insert", "delete", "update"):
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {FTS_TABLE}_{trigger}"))
+    conn.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
+
+
+def rebuild(conn: Connection) -> None:
+    """Fill the index anew from `articles` (after `articles` was rebuilt)."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
 
 
 def search(session: Session, query: str, *, limit: int = 20) -> list[Hit]:

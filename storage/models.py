@@ -1,5 +1,9 @@
 """The schema, as SQLAlchemy 2 typed models. Portable: nothing dialect-specific here
-(SQLite's full-text index lives in `fts.py`)."""
+(SQLite's full-text index lives in `fts.py`).
+
+The models are the schema's source of truth, but databases get it through the
+migrations in `storage/migrations/` (see `storage.schema`); tests/test_migrations.py
+fails when the two disagree."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    MetaData,
     String,
     Text,
     TypeDecorator,
@@ -53,7 +58,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Every constraint and index gets a predictable name, so that a migration can drop or
+# alter it by name (on SQLite through Alembic's batch mode, which rebuilds the table).
+# "ix" is SQLAlchemy's default, so the index names of databases made before migrations
+# are the same.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
 class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from alerts.service import run_alerts
 from chipwatch.config import load_config
-from storage import ArticleRecord, open_database, store_articles
+from storage import ArticleRecord, open_database, store_articles, upgrade
 from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
 from tests.smtp import SMTP_ENV, Handler, SmtpServer
 
@@ -38,6 +38,7 @@ def rule(name: str, query: str, recipients: list[str], schedule: str = "immediat
 
 def make_config(folder: Path, email: str, rules: str) -> Path:
     body = FAST_CRAWL + source_block("Wire", feeds=["http://127.0.0.1:9/feed.xml"]) + email + rules
+    upgrade(f"sqlite:///{folder / 'chipwatch.db'}")  # FAST_CRAWL's database, as `init` makes it
     return write_config(folder, body)
 
 

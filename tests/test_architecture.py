@@ -82,5 +82,8 @@ def test_wheel_installs_exactly_the_projects_packages(tmp_path: Path) -> None:
         "analysis/matcher.py",
         "alerts/templates/alert.html.j2",
         "chipwatch/cli.py",
+        "storage/migrations/env.py",
+        "storage/migrations/script.py.mako",
+        "storage/migrations/versions/0001_initial.py",
     ):
         assert module in names

@@ -67,6 +67,9 @@ def closed_port() -> int:
         ["alerts"],
         ["alerts", "test"],
         ["alerts", "list"],
+        ["db"],
+        ["db", "current"],
+        ["db", "upgrade"],
     ],
 )
 def test_every_command_has_help(run_cli: Cli, command: list[str]) -> None:

@@ -25,6 +25,8 @@ BAD_INPUTS: dict[str, list[list[str]]] = {
     "alerts list": [[]],
     "sources list": [[]],
     "sources check": [["--source", "nosuch"]],
+    "db current": [[]],
+    "db upgrade": [[]],
     "demo": [["--keep", "/proc/version/nope"]],
 }
 

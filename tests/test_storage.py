@@ -24,12 +24,15 @@ from storage import (
     save_listing_states,
     search,
     store_articles,
+    upgrade,
 )
 
 
 @pytest.fixture
 def sessions(tmp_path: Path) -> sessionmaker[Session]:
-    return open_database(f"sqlite:///{tmp_path / 'cw.db'}")
+    url = f"sqlite:///{tmp_path / 'cw.db'}"
+    upgrade(url)
+    return open_database(url)
 
 
 def record(

@@ -101,7 +101,7 @@ def test_lock_held_when_the_run_starts_keeps_the_run_record(tmp_path: Path) -> N
             tmp_path, server.base_url, database="sqlite:///chipwatch.db?timeout=1"
         )
         db = tmp_path / "chipwatch.db"
-        assert chipwatch(config, "stats").returncode == 0  # creates the schema
+        assert chipwatch(config, "db", "upgrade").returncode == 0  # creates the schema
         lock = write_lock(db)
         lock.__enter__()
         threading.Timer(2.5, lock.__exit__, (None, None, None)).start()
@@ -122,7 +122,7 @@ def test_lock_held_for_the_whole_run_fails_it_and_the_rerun_stores_all(tmp_path:
             tmp_path, server.base_url, database="sqlite:///chipwatch.db?timeout=0.5"
         )
         db = tmp_path / "chipwatch.db"
-        assert chipwatch(config, "stats").returncode == 0
+        assert chipwatch(config, "db", "upgrade").returncode == 0
         with write_lock(db):
             failed = chipwatch(config, "crawl")
         assert_one_error_line(failed, "chipwatch.db", "database is locked", "write lock")
@@ -162,7 +162,7 @@ def test_full_disk_fails_the_run_in_one_line_and_the_rerun_stores_all(
     with NewsServer(site) as server:
         config = crawl_config(tiny_filesystem, server.base_url, database="sqlite:///chipwatch.db")
         db = tiny_filesystem / "chipwatch.db"
-        assert chipwatch(config, "stats").returncode == 0
+        assert chipwatch(config, "db", "upgrade").returncode == 0
         filler = tiny_filesystem / "filler"
         subprocess.run(
             ["dd", "if=/dev/zero", f"of={filler}", "bs=4k"], capture_output=True, check=False
@@ -203,7 +203,7 @@ def test_read_only_database_fails_the_run_and_the_rerun_stores_all(
     site = NewsSite(DEMO_ARTICLES)
     with NewsServer(site) as server:
         writable = crawl_config(tmp_path, server.base_url, database=f"sqlite:///{folder}/c.db")
-        assert chipwatch(writable, "stats").returncode == 0
+        assert chipwatch(writable, "db", "upgrade").returncode == 0
         _mount("-o", "remount,bind,ro", str(view))
         config_dir = tmp_path / "ro-config"
         config_dir.mkdir()

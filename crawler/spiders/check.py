@@ -32,6 +32,7 @@ class ListingCheck:
 
 class CheckSpider(NewsSpider):
     name = "check"
+    uses_database = False  # fetches listings only
 
     async def start(self) -> AsyncIterator[Request]:
         for source in self.sources:

@@ -44,13 +44,16 @@ from crawler.middlewares import NOT_HTTP
 from crawler.options import CrawlJob, SourceConfig, UnknownSourceError
 from crawler.urls import canonicalize, is_http_url, url_key
 from storage import (
+    SchemaError,
     StorageError,
+    create_if_missing,
     describe_db_error,
     display_url,
     listing_urls,
     listing_validators,
     open_database,
     pending_retries,
+    require_current,
 )
 
 # Article fetches that end like this will not go better next time.
@@ -60,6 +63,7 @@ FINAL_HTTP_STATUSES = frozenset({404, 410, 451})
 class NewsSpider(Spider):
     name = "news"
     kinds: frozenset[str] = frozenset({"feed", "sitemap", "page"})
+    uses_database = True
 
     job: CrawlJob
     sources: tuple[SourceConfig, ...]
@@ -85,6 +89,8 @@ class NewsSpider(Spider):
         days = job.crawl.max_article_age_days
         spider.max_age = timedelta(days=days) if days else None
         spider.database_url = crawler.settings["CHIPWATCH_DATABASE_URL"]
+        if spider.uses_database and spider.database_url:
+            _prepare_database(spider.database_url)
         spider.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         spider._sessions = None
         crawler.signals.connect(spider._dispose, signal=signals.spider_closed)
@@ -449,3 +455,16 @@ class PagesSpider(NewsSpider):
 
 
 __all__ = ["FeedsSpider", "NewsSpider", "PagesSpider", "SitemapsSpider", "classify_failure"]
+
+
+def _prepare_database(url: str) -> None:
+    """What `chipwatch crawl` does before it starts, for `scrapy crawl`: an SQLite file
+    that does not exist yet is created through the migrations; a database whose schema
+    is not this code's stops the crawl before it fetches anything."""
+    try:
+        create_if_missing(url)
+        require_current(url)
+    except SchemaError as exc:
+        raise UsageError(f"chipwatch: cannot crawl: {exc}") from None
+    except (SQLAlchemyError, StorageError):
+        pass  # unreachable or locked: the store stage meets it and fails the run with it

@@ -1,0 +1,472 @@
+"""Alembic owns the schema: the migrations agree with the models, the CLI refuses a
+database whose schema is not this code's, and `chipwatch db upgrade` adopts a database
+made before migrations with every row intact."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import MetaData, text
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.naming import conv
+
+from storage import (
+    AlertMatch,
+    AlertMessage,
+    AlertRuleState,
+    Article,
+    ArticleRecord,
+    Base,
+    CrawlRun,
+    CrawlRunSource,
+    UrlState,
+    fts,
+    head_revision,
+    make_engine,
+    open_database,
+    schema_status,
+    search,
+    store_articles,
+    upgrade,
+)
+from storage.engine import make_migration_engine
+from storage.schema import alembic_config
+from tests.conftest import FAST_CRAWL, source_block, write_config
+
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+HEAD = head_revision()
+
+
+def url_of(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def not_fts(name: str | None, type_: str, parent_names: Any) -> bool:
+    return not (type_ == "table" and fts.is_fts_table(name))
+
+
+def differences(url: str) -> list[Any]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"include_name": not_fts, "compare_type": True}
+            )
+            return list(compare_metadata(context, Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def config_for(folder: Path, database: str = "chipwatch.db") -> Path:
+    body = FAST_CRAWL.replace("sqlite:///chipwatch.db", f"sqlite:///{database}")
+    return write_config(folder, body + source_block("Wire", feeds=["http://127.0.0.1:9/f.xml"]))
+
+
+# ---- models and migrations agree ------------------------------------------------------
+
+
+def test_models_and_migrations_agree(tmp_path: Path) -> None:
+    url = url_of(tmp_path / "cw.db")
+    upgrade(url)
+    assert differences(url) == []
+
+
+def test_the_drift_check_sees_a_difference(tmp_path: Path) -> None:
+    url = url_of(tmp_path / "cw.db")
+    upgrade(url)
+    with sqlite3.connect(tmp_path / "cw.db") as conn:
+        conn.execute("DROP INDEX ix_articles_source")
+    assert [d[0] for d in differences(url)] == ["add_index"]
+
+
+def test_every_constraint_and_index_is_named_by_the_convention(tmp_path: Path) -> None:
+    upgrade(url_of(tmp_path / "cw.db"))
+    with sqlite3.connect(tmp_path / "cw.db") as conn:
+        (articles,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'articles'"
+        ).fetchone()
+        indexes = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")
+        }
+    assert "CONSTRAINT pk_articles PRIMARY KEY (id)" in articles
+    assert "CONSTRAINT uq_articles_url UNIQUE (url)" in articles
+    assert {
+        "ix_articles_source",
+        "ix_urls_article_id",
+        "ix_crawl_run_sources_source_run",
+    } <= indexes
+
+
+def test_the_full_text_index_comes_from_the_migration(tmp_path: Path) -> None:
+    url = url_of(tmp_path / "cw.db")
+    upgrade(url)
+    sessions = open_database(url)
+    with sessions.begin() as session:
+        store_articles(session, [article_record("https://n.example/1", "Huawei Ascend 910C")])
+    with sessions() as session:
+        assert len(search(session, "ascend")) == 1
+    sessions.kw["bind"].dispose()
+
+
+def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
+    url = url_of(tmp_path / "cw.db")
+    upgrade(url)
+    engine = make_migration_engine(url)
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "base")
+    engine.dispose()
+    with sqlite3.connect(tmp_path / "cw.db") as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    assert tables == ["alembic_version"]
+    assert schema_status(url).state == "behind"
+    assert upgrade(url).describe() == f"{url}: upgraded from revision none to {HEAD}"
+    assert differences(url) == []
+
+
+def test_status_of_a_missing_file_does_not_create_it(tmp_path: Path) -> None:
+    status = schema_status(url_of(tmp_path / "cw.db"))
+    assert (status.state, status.current, status.head) == ("missing", None, HEAD)
+    assert not (tmp_path / "cw.db").exists()
+
+
+# ---- the CLI ----------------------------------------------------------------------------
+
+
+def test_init_creates_the_schema_through_the_migrations(run_cli: Cli, tmp_path: Path) -> None:
+    config = config_for(tmp_path)
+    result = run_cli("init", config=config)
+    assert result.returncode == 0, result.stderr
+    db = f"sqlite:///{tmp_path / 'chipwatch.db'}"
+    assert f"{db}: created the schema at revision {HEAD} (head)" in result.stdout
+    current = run_cli("db", "current", config=config)
+    assert (current.returncode, current.stdout) == (
+        0,
+        f"{db}: revision {HEAD} (head), up to date\n",
+    )
+    again = run_cli("db", "upgrade", config=config)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == f"{db}: already at revision {HEAD} (head), up to date\n"
+
+
+REFUSING = [
+    ["search", "huawei"],
+    ["export"],
+    ["stats"],
+    ["alerts"],
+    ["alerts", "--dry-run"],
+    ["alerts", "list"],
+    ["alerts", "test", "huawei"],
+    ["crawl"],
+    ["run"],
+    ["db", "current"],
+]
+
+
+@pytest.mark.parametrize("command_line", REFUSING, ids=" ".join)
+def test_commands_refuse_a_database_made_before_migrations(
+    run_cli: Cli, tmp_path: Path, command_line: list[str]
+) -> None:
+    config = config_for(tmp_path)
+    make_legacy_database(tmp_path / "chipwatch.db")
+    before = snapshot(tmp_path / "chipwatch.db")
+    result = run_cli(*command_line, config=config)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: sqlite:///{tmp_path / 'chipwatch.db'}: the database schema is at revision "
+        f"none (made before migrations), this chipwatch needs {HEAD}: run `chipwatch db upgrade`\n"
+    )
+    assert snapshot(tmp_path / "chipwatch.db") == before
+
+
+def test_a_database_behind_the_code_is_refused_until_upgraded(run_cli: Cli, tmp_path: Path) -> None:
+    config = config_for(tmp_path)
+    url = url_of(tmp_path / "chipwatch.db")
+    upgrade(url)
+    engine = make_migration_engine(url)
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "base")
+    engine.dispose()
+    refused = run_cli("stats", config=config)
+    assert refused.returncode == 1
+    assert refused.stderr == (
+        f"Error: {url}: the database schema is at revision none, this chipwatch needs "
+        f"{HEAD}: run `chipwatch db upgrade`\n"
+    )
+    upgraded = run_cli("db", "upgrade", config=config)
+    assert upgraded.stdout == f"{url}: upgraded from revision none to {HEAD}\n"
+    assert run_cli("stats", config=config).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("prepare", "revision"),
+    [
+        (lambda path: path.write_bytes(b""), "none (an empty database)"),
+        (lambda path: None, "none (the file does not exist)"),
+    ],
+    ids=["empty", "missing"],
+)
+def test_reading_commands_refuse_an_empty_or_missing_database(
+    run_cli: Cli, tmp_path: Path, prepare: Callable[[Path], None], revision: str
+) -> None:
+    config = config_for(tmp_path)
+    db = tmp_path / "chipwatch.db"
+    prepare(db)
+    result = run_cli("search", "huawei", config=config)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: sqlite:///{db}: the database schema is at revision {revision}, this "
+        f"chipwatch needs {HEAD}: run `chipwatch db upgrade`\n"
+    )
+    assert db.exists() == (revision != "none (the file does not exist)")
+
+
+def test_a_newer_schema_is_refused_and_left_alone(run_cli: Cli, tmp_path: Path) -> None:
+    config = config_for(tmp_path)
+    url = url_of(tmp_path / "chipwatch.db")
+    upgrade(url)
+    with sqlite3.connect(tmp_path / "chipwatch.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    for command_line in (["stats"], ["db", "upgrade"]):
+        result = run_cli(*command_line, config=config)
+        assert result.returncode == 1
+        assert result.stderr == (
+            f"Error: {url}: the database schema is at revision 9999, which this chipwatch "
+            f"does not know (it needs {HEAD}; a newer chipwatch migrated it?): "
+            "upgrade chipwatch\n"
+        )
+
+
+def test_db_upgrade_leaves_a_database_that_is_not_chipwatchs_alone(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    config = config_for(tmp_path)
+    with sqlite3.connect(tmp_path / "chipwatch.db") as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
+    result = run_cli("db", "upgrade", config=config)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: sqlite:///{tmp_path / 'chipwatch.db'}: not a chipwatch database (it has "
+        "other tables: notes); point [database] url at a chipwatch database or a new file\n"
+    )
+    with sqlite3.connect(tmp_path / "chipwatch.db") as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["notes"]
+
+
+# ---- a database made before migrations ------------------------------------------------
+
+
+def metadata_before_migrations() -> MetaData:
+    """Base.metadata as chipwatch 0.1.0 had it: no naming convention, so SQLAlchemy's
+    default names the indexes (ix_<table>_<column>, as now) and leaves primary keys,
+    foreign keys and unique constraints unnamed. (Its DDL equals 0.1.0's `create_all`
+    but for the order of two constraints in alert_matches.)"""
+    old = MetaData()
+    for table in Base.metadata.sorted_tables:
+        copy = table.to_metadata(old)
+        for constraint in copy.constraints:
+            if isinstance(constraint.name, conv):
+                constraint.name = None
+    return old
+
+
+def make_legacy_database(path: Path) -> None:
+    """What chipwatch 0.1.0's `create_schema` made: create_all, then the FTS5 index."""
+    engine = make_engine(url_of(path))
+    metadata_before_migrations().create_all(engine)
+    fts.install(engine)
+    engine.dispose()
+
+
+def fill(path: Path) -> None:
+    """Articles, URL states, a crawl run and the alert outbox, as 0.1.0 wrote them."""
+    sessions = open_database(url_of(path))
+    moment = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
+    with sessions.begin() as session:
+        store_articles(
+            session,
+            [
+                article_record("https://n.example/ascend", "Huawei Ascend 910C im Test"),
+                article_record("https://n.example/h20", "Nvidia H20 Exportregeln"),
+            ],
+        )
+    with sessions.begin() as session:
+        add_outbox(session, moment)
+    sessions.kw["bind"].dispose()
+
+
+def add_outbox(session: Session, moment: datetime) -> None:
+    first = session.query(Article).filter_by(url="https://n.example/ascend").one()
+    session.add(
+        UrlState(
+            key="https://n.example/feed",
+            url="https://n.example/feed",
+            source="Wire",
+            kind="feed",
+            etag='"v1"',
+            last_modified="Tue, 03 Nov 2026 09:00:00 GMT",
+            last_status=200,
+        )
+    )
+    session.add(
+        UrlState(
+            key="https://n.example/gone",
+            url="https://n.example/gone",
+            source="Wire",
+            kind="article",
+            outcome="error:http_404",
+            final=True,
+            failures=1,
+            last_fetched=moment,
+        )
+    )
+    run = CrawlRun(spider="news", status="finished", finished_at=moment, counters={"a": 1})
+    run.sources.append(CrawlRunSource(source="Wire", requests=3, new_articles=2))
+    session.add(run)
+    session.add(AlertRuleState(name="ascend", query="huawei AND ascend", watermark=first.id))
+    message = AlertMessage(
+        rule="ascend",
+        kind="immediate",
+        message_id="<1@chipwatch>",
+        recipients=["team@example.org"],
+        subject="chipwatch: ascend",
+        raw=b"Subject: chipwatch: ascend\r\n\r\nbody",
+        status="sent",
+        sent_at=moment,
+    )
+    session.add(message)
+    session.flush()
+    session.add(
+        AlertMatch(
+            rule="ascend", article_id=first.id, matched_terms=["huawei"], message_id=message.id
+        )
+    )
+
+
+def article_record(url: str, text_: str) -> ArticleRecord:
+    return ArticleRecord(
+        url=url,
+        source="Wire",
+        text=text_ + " " + "Lorem ipsum. " * 20,
+        title=text_,
+        content_hash=str(abs(hash(url))),
+        keys={url: url},
+        published_at=datetime(2026, 11, 2, 8, tzinfo=UTC),
+        html=f"<p>{text_}</p>",
+    )
+
+
+TABLES = (
+    "articles",
+    "urls",
+    "crawl_runs",
+    "crawl_run_sources",
+    "alert_rules",
+    "alert_matches",
+    "alert_messages",
+)
+
+
+def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    with sqlite3.connect(path) as conn:
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+            for table in TABLES
+        }
+
+
+def test_db_upgrade_adopts_a_database_made_before_migrations_with_every_row_intact(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    config = config_for(tmp_path)
+    db = tmp_path / "chipwatch.db"
+    make_legacy_database(db)
+    fill(db)
+    before = snapshot(db)
+    assert [len(before[t]) for t in TABLES] == [2, 4, 1, 1, 1, 1, 1]
+
+    result = run_cli("db", "upgrade", config=config)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        f"sqlite:///{db}: adopted a database made before migrations (stamped 0001) and "
+        f"upgraded it to {HEAD} (head)\n"
+    )
+    assert snapshot(db) == before
+    assert differences(url_of(db)) == []
+    assert schema_status(url_of(db)).up_to_date
+    found = run_cli("search", "ascend", "--json", config=config)
+    assert found.returncode == 0, found.stderr
+    assert '"url": "https://n.example/ascend"' in found.stdout
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+
+def test_the_adopted_schema_equals_a_fresh_one(tmp_path: Path) -> None:
+    make_legacy_database(tmp_path / "old.db")
+    upgrade(url_of(tmp_path / "old.db"))
+    upgrade(url_of(tmp_path / "new.db"))
+
+    def ddl(path: Path) -> list[tuple[str, list[str]]]:
+        """Each table's and index's definition, one sorted line per column or constraint
+        (batch mode may order constraints differently, and SQLite quotes a renamed
+        table's name)."""
+        with sqlite3.connect(path) as conn:
+            rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")
+            return sorted(
+                (name, sorted(line.strip().rstrip(",") for line in sql.split("\n")))
+                for name, sql in ((n, s.replace(f'"{n}"', n)) for n, s in rows)
+            )
+
+    assert ddl(tmp_path / "old.db") == ddl(tmp_path / "new.db")
+
+
+def test_a_pre_migration_database_that_differs_is_refused_and_left_unchanged(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    config = config_for(tmp_path)
+    db = tmp_path / "chipwatch.db"
+    make_legacy_database(db)
+    fill(db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP INDEX ix_articles_source")
+    before = snapshot(db)
+    result = run_cli("db", "upgrade", config=config)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: sqlite:///{db}: made before migrations, but its schema is not the one "
+        "revision 0001 expects: add index ix_articles_source; nothing was changed\n"
+    )
+    assert snapshot(db) == before
+    with sqlite3.connect(db) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        (articles,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'articles'"
+        ).fetchone()
+    assert "alembic_version" not in tables
+    assert "pk_articles" not in articles  # the rebuild was rolled back too
+
+
+def test_after_an_upgrade_a_session_can_write_at_once(tmp_path: Path) -> None:
+    """The migration engine's BEGIN IMMEDIATE is its own: a normal session can write
+    right after an upgrade."""
+    url = url_of(tmp_path / "cw.db")
+    upgrade(url)
+    sessions = open_database(url)
+    with sessions.begin() as session:
+        session.execute(
+            text(
+                "INSERT INTO alert_rules (name, query, watermark, created_at) "
+                "VALUES ('r', 'q', 0, '2026-01-01 00:00:00')"
+            )
+        )
+    sessions.kw["bind"].dispose()

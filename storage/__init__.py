@@ -40,6 +40,7 @@ from storage.engine import (
     make_engine,
     make_sessionmaker,
     open_database,
+    shared_engine,
 )
 from storage.fts import Hit, SearchSyntaxError, search
 from storage.models import (
@@ -127,6 +128,7 @@ __all__ = [
     "record_outcomes",
     "save_listing_states",
     "search",
+    "shared_engine",
     "source_summaries",
     "start_run",
     "store_articles",

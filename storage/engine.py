@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import threading
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -105,8 +107,33 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+_shared_engines: dict[str, Engine] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_engine(url: str) -> Engine:
+    """This process's one engine for `url`: a crawl's spider, known-URL middleware, store
+    pipeline and run recorder, and the alerts after it, share one connection pool.
+    `Engine.dispose()` on it only closes the idle connections (the engine opens new ones
+    when asked again); every shared engine is disposed when the process exits."""
+    with _shared_lock:
+        engine = _shared_engines.get(url)
+        if engine is None:
+            engine = _shared_engines[url] = make_engine(url)
+        return engine
+
+
+@atexit.register
+def dispose_shared_engines() -> None:
+    with _shared_lock:
+        engines = list(_shared_engines.values())
+        _shared_engines.clear()
+    for engine in engines:
+        engine.dispose()
+
+
 def open_database(url: str) -> sessionmaker[Session]:
-    """Engine + session factory: what each component opens at start. Only connects: the
-    schema comes from the migrations (`storage.schema.upgrade`), and the CLI checks that
-    it is up to date before it opens the database."""
-    return make_sessionmaker(make_engine(url))
+    """Session factory over the process's shared engine: what each component opens at
+    start. Only connects: the schema comes from the migrations (`storage.schema`), and
+    the CLI checks that it is up to date before it opens the database."""
+    return make_sessionmaker(shared_engine(url))

@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage import fts
-from storage.engine import display_url, make_engine, make_migration_engine
+from storage.engine import display_url, make_engine, make_migration_engine, shared_engine
 from storage.errors import StorageError
 from storage.models import NAMING_CONVENTION, Base
 
@@ -157,12 +157,8 @@ def schema_status(url: str) -> SchemaStatus:
     """Where the database at `url` is. Reads only; never creates a missing SQLite file."""
     if is_fresh_file(url):
         return SchemaStatus(url, "missing", None, head_revision())
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return _status(url, conn)
-    finally:
-        engine.dispose()
+    with shared_engine(url).connect() as conn:
+        return _status(url, conn)
 
 
 def current_revision(url: str) -> str | None:

@@ -55,6 +55,20 @@ def record(
     )
 
 
+def test_one_engine_per_database_in_a_process(tmp_path: Path) -> None:
+    """A crawl's spider, middleware, pipeline and run recorder each open the database:
+    they share one engine (and its pool); another database gets its own."""
+    url = f"sqlite:///{tmp_path / 'cw.db'}"
+    upgrade(url)
+    first, second = open_database(url), open_database(url)
+    other = open_database(f"sqlite:///{tmp_path / 'other.db'}")
+    assert first.kw["bind"] is second.kw["bind"]
+    assert other.kw["bind"] is not first.kw["bind"]
+    first.kw["bind"].dispose()  # what a component does when the spider closes
+    with second.begin() as session:  # the others carry on with new connections
+        assert session.execute(text("SELECT count(*) FROM articles")).scalar() == 0
+
+
 def test_sqlite_runs_in_wal_mode(sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"

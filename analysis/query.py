@@ -13,6 +13,7 @@ Terms, "phrases", AND/OR/NOT/-term/+term, parentheses, trailing wildcards, field
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import InvalidOperation
 
 from luqum import tree
 from luqum.exceptions import IllegalCharacterError, ParseError, ParseSyntaxError
@@ -88,6 +89,9 @@ def parse_query(query: str) -> Node:
         raise QuerySyntaxError(query, _expected(exc), _position(query, exc)) from None
     except ParseError as exc:
         raise QuerySyntaxError(query, str(exc)) from None
+    except (InvalidOperation, ValueError) as exc:  # luqum's Decimal()/int() after a ~
+        reason = "a ~ must be followed by a number, or by nothing" if "~" in query else str(exc)
+        raise QuerySyntaxError(query, reason) from None
     node = _convert(query, parsed, None)
     _check_not_only_negative(query, node)
     return node

@@ -222,6 +222,14 @@ def test_matching_agrees_with_boolean_truth(tree: object, present: set[str]) -> 
     assert matches(query, text=text) is _truth(tree, folded)
 
 
+@pytest.mark.parametrize("query", ["0~.", "h20~.", '"nvidia h20"~.', '"nvidia h20"~1.5'])
+def test_a_tilde_followed_by_no_number_is_a_syntax_error(query: str) -> None:
+    """Found by test_parser_never_crashes: luqum raised decimal.InvalidOperation or
+    ValueError reading what follows the ~."""
+    with pytest.raises(QuerySyntaxError, match="a ~ must be followed by a number"):
+        parse_query(query)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=40))
 def test_parser_never_crashes(query: str) -> None:

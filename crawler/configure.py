@@ -21,15 +21,16 @@ BASE_SETTINGS: dict[str, Any] = {
     "METAREFRESH_ENABLED": True,
     "RETRY_ENABLED": True,
     "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
-    "RANDOMIZE_DOWNLOAD_DELAY": True,
+    "DOWNLOAD_DELAY_JITTER": 0.5,  # each wait 0.5–1.5 × the delay
     "AUTOTHROTTLE_ENABLED": True,
     "AUTOTHROTTLE_MAX_DELAY": 60.0,
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
     "DNS_TIMEOUT": 20,
     "LOG_LEVEL": "INFO",
     "DOWNLOADER_MIDDLEWARES": {
-        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-        "chipwatch.crawler.middlewares.PoliteRobotsTxtMiddleware": 100,
+        # Scrapy's RobotsTxtMiddleware (on by default) decides what is allowed; this one
+        # has no request hooks, it applies robots.txt's Crawl-delay through signals.
+        "chipwatch.crawler.middlewares.RobotsCrawlDelayMiddleware": 100,
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "chipwatch.crawler.middlewares.RetryAfterMiddleware": 550,
         # Closest to the downloader: counts every request that really goes out,

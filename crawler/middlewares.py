@@ -49,12 +49,12 @@ class SourceStatsMiddleware:
     def from_crawler(cls, crawler: Crawler) -> SourceStatsMiddleware:
         return cls(crawler)
 
-    def process_request(self, request: Request, spider: Spider) -> None:
+    def process_request(self, request: Request) -> None:
         source = request.meta.get("source")
         if source:
             counters.inc(self.stats, source, "requests")
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         source = request.meta.get("source")
         if source and response.status == 304:
             counters.inc(self.stats, source, "not_modified")
@@ -76,9 +76,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         middleware.crawler = crawler
         return middleware
 
-    def process_response(
-        self, request: Request, response: Response, spider: Spider
-    ) -> Request | Response:
+    def process_response(self, request: Request, response: Response) -> Request | Response:
         if response.status in (429, 503) and not request.meta.get("dont_retry"):
             wait = parse_retry_after(response.headers.get(b"Retry-After"))
             if wait is not None:
@@ -88,7 +86,7 @@ class RetryAfterMiddleware(RetryMiddleware):
                     )
                     return response
                 _hold_slot(self.crawler, request, wait)
-        return super().process_response(request, response, spider)
+        return super().process_response(request, response)
 
 
 def parse_retry_after(value: bytes | None) -> float | None:
@@ -186,13 +184,11 @@ class KnownUrlMiddleware:
                 self.scheduled.add(url_key(item.url))
             yield item
 
-    def process_spider_output(
-        self, response: Response, result: Iterable[Any], spider: Spider
-    ) -> Iterator[Any]:
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         yield from self._filter(list(result))
 
     async def process_spider_output_async(
-        self, response: Response, result: AsyncIterator[Any], spider: Spider
+        self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
         for item in self._filter([item async for item in result]):
             yield item

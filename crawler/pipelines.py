@@ -51,10 +51,10 @@ class ExtractPipeline:
         sources = {s.name: s for s in config.sources} if config is not None else {}
         return cls(workers, sources)
 
-    def open_spider(self, spider: Spider) -> None:
+    def open_spider(self) -> None:
         self.pool = self._new_pool()
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
@@ -68,7 +68,7 @@ class ExtractPipeline:
             initargs=(os.getpid(),),
         )
 
-    async def process_item(self, item: Any, spider: Spider) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, RawPage):
             return item
         assert self.pool is not None
@@ -174,10 +174,10 @@ class StorePipeline:
             raise NotConfigured("CHIPWATCH_DATABASE_URL is not set")
         return cls(crawler, url)
 
-    def open_spider(self, spider: Spider) -> None:
+    def open_spider(self) -> None:
         self.sessions = open_database(self.database_url)
 
-    def process_item(self, item: Any, spider: Spider) -> Any:
+    def process_item(self, item: Any) -> Any:
         if isinstance(item, ExtractedPage):
             self.articles.append(item)
         elif isinstance(item, PageSkipped):
@@ -190,7 +190,7 @@ class StorePipeline:
             self.flush()
         return item
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self) -> None:
         self.flush()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:

@@ -59,7 +59,7 @@ def run_crawl(
     settings = build_settings(config, **(overrides or {}))
     if log_file is not None:
         settings.update(LOG_FILE=str(log_file), LOG_FILE_APPEND=False)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider)
     progress = Progress()
     if on_progress is not None:
@@ -92,9 +92,10 @@ def check_sources(config: Config, source_names: list[str] | None = None) -> list
         EXTENSIONS={},
         SPIDER_MIDDLEWARES={},
         LOG_ENABLED=False,
+        LOG_INSTALL_ROOT_HANDLER=False,
         RETRY_TIMES=0,
     )
-    process = CrawlerProcess(settings, install_root_handler=False)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("check")
     results: list[Any] = []
     crawler.signals.connect(

@@ -17,6 +17,7 @@ BASE_SETTINGS: dict[str, Any] = {
     "ROBOTSTXT_OBEY": True,
     "COOKIES_ENABLED": False,  # news pages need none, and they track
     "TELNETCONSOLE_ENABLED": False,  # no listening port for a cron job
+    "REMOTE_CONTROL_ENABLED": False,  # nor Scrapy 2.19's code-running HTTP console
     "REDIRECT_MAX_TIMES": 5,
     "METAREFRESH_ENABLED": True,
     "RETRY_ENABLED": True,

@@ -150,6 +150,9 @@ def test_rules_without_positive_words_are_still_evaluated() -> None:
         ("entity:nokia", "unknown entity 'nokia'", 7),
         ("", "empty query", None),
         ("[a TO b]", "range queries are not supported", None),
+        ("0^.", "a number must follow ~ and ^", 1),
+        ("chip~1.2.3", "a number must follow ~ and ^", 4),
+        ('"nvidia china"~1.5', "a number must follow ~ and ^", 14),
     ],
 )
 def test_invalid_queries_name_position_and_expectation(

@@ -12,8 +12,9 @@ Terms, "phrases", AND/OR/NOT/-term/+term, parentheses, trailing wildcards, field
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from luqum import tree
 from luqum.exceptions import IllegalCharacterError, ParseError, ParseSyntaxError
@@ -89,12 +90,24 @@ def parse_query(query: str) -> Node:
         raise QuerySyntaxError(query, _expected(exc), _position(query, exc)) from None
     except ParseError as exc:
         raise QuerySyntaxError(query, str(exc)) from None
-    except (InvalidOperation, ValueError) as exc:  # luqum's Decimal()/int() after a ~
-        reason = "a ~ must be followed by a number, or by nothing" if "~" in query else str(exc)
-        raise QuerySyntaxError(query, reason) from None
+    except (ValueError, ArithmeticError):
+        # luqum converts the digits and dots after ~ and ^ itself, and fails on "~." or "~1.5"
+        raise QuerySyntaxError(
+            query, 'a number must follow ~ and ^: a whole one, as in "phrase"~5', _bad_number(query)
+        ) from None
     node = _convert(query, parsed, None)
     _check_not_only_negative(query, node)
     return node
+
+
+def _bad_number(query: str) -> int | None:
+    numbers = list(re.finditer(r"[~^]([0-9.]+)", query))
+    for match in numbers:
+        try:
+            Decimal(match[1])
+        except InvalidOperation:
+            return match.start()
+    return next((m.start() for m in numbers if "." in m[1]), None)
 
 
 def _expected(exc: ParseSyntaxError) -> str:

@@ -17,11 +17,12 @@ BASE_SETTINGS: dict[str, Any] = {
     "ROBOTSTXT_OBEY": True,
     "COOKIES_ENABLED": False,  # news pages need none, and they track
     "TELNETCONSOLE_ENABLED": False,  # no listening port for a cron job
+    "REMOTE_CONTROL_ENABLED": False,  # nor Scrapy 2.19's code-running HTTP console
     "REDIRECT_MAX_TIMES": 5,
     "METAREFRESH_ENABLED": True,
     "RETRY_ENABLED": True,
     "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
-    "RANDOMIZE_DOWNLOAD_DELAY": True,
+    "DOWNLOAD_DELAY_JITTER": 0.5,  # each wait 0.5–1.5 × the delay
     "AUTOTHROTTLE_ENABLED": True,
     "AUTOTHROTTLE_MAX_DELAY": 60.0,
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
@@ -32,8 +33,9 @@ BASE_SETTINGS: dict[str, Any] = {
     "DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None},
     "DOWNLOADER_MIDDLEWARES": {
         "crawler.middlewares.HttpOnlyMiddleware": 50,
-        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-        "crawler.middlewares.PoliteRobotsTxtMiddleware": 100,
+        # Scrapy's RobotsTxtMiddleware (on by default) decides what is allowed; this one
+        # has no request hooks, it applies robots.txt's Crawl-delay through signals.
+        "crawler.middlewares.RobotsCrawlDelayMiddleware": 100,
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "crawler.middlewares.RetryAfterMiddleware": 550,
         # Closest to the downloader: counts every request that really goes out,

@@ -10,11 +10,12 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy import Request, Spider, signals
+from scrapy.core.downloader import Downloader
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,7 +45,7 @@ class HttpOnlyMiddleware:
     def from_crawler(cls, crawler: Crawler) -> HttpOnlyMiddleware:
         return cls()
 
-    def process_request(self, request: Request, spider: Spider) -> None:
+    def process_request(self, request: Request) -> None:
         if not is_http_url(request.url):
             raise IgnoreRequest(f"{NOT_HTTP}: {request.url[:200]}")
 
@@ -78,20 +79,19 @@ class ResponseSizeGuard:
 _BYTES_KEY = "chipwatch_bytes_received"
 
 
-def _slot(crawler: Crawler, request: Request) -> Any:
-    downloader = crawler.engine.downloader  # type: ignore[union-attr]
-    return downloader.slots.get(downloader.get_slot_key(request))
-
-
 def _hold_slot(crawler: Crawler, request: Request, seconds: float) -> None:
     """Make the host's download slot wait at least `seconds` between requests.
 
-    Scrapy randomises each wait to 0.5–1.5 × the slot delay, so the delay is doubled
-    where that applies, to keep the shortest wait at `seconds`."""
-    slot = _slot(crawler, request)
+    Scrapy varies each wait by ± the slot's jitter (0.5 by default: 0.5–1.5 × the slot
+    delay), so the delay is raised to keep the shortest wait at `seconds`."""
+    assert crawler.engine is not None
+    downloader = crawler.engine.downloader
+    slot = downloader.slots.get(downloader.get_slot_key(request))
     if slot is None:
         return
-    wanted = seconds * 2 if slot.randomize_delay else seconds
+    if slot.jitter >= 1:  # a wait could shrink to nothing, whatever the delay
+        slot.jitter = 0.5
+    wanted = seconds / (1 - slot.jitter)
     slot.delay = max(slot.delay, wanted)
 
 
@@ -105,12 +105,12 @@ class SourceStatsMiddleware:
     def from_crawler(cls, crawler: Crawler) -> SourceStatsMiddleware:
         return cls(crawler)
 
-    def process_request(self, request: Request, spider: Spider) -> None:
+    def process_request(self, request: Request) -> None:
         source = request.meta.get("source")
         if source:
             counters.inc(self.stats, source, "requests")
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         source = request.meta.get("source")
         if source and response.status == 304:
             counters.inc(self.stats, source, "not_modified")
@@ -132,9 +132,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         middleware.crawler = crawler
         return middleware
 
-    def process_response(
-        self, request: Request, response: Response, spider: Spider
-    ) -> Request | Response:
+    def process_response(self, request: Request, response: Response) -> Request | Response:
         if response.status in (429, 503) and not request.meta.get("dont_retry"):
             wait = parse_retry_after(response.headers.get(b"Retry-After"))
             if wait is not None:
@@ -144,7 +142,7 @@ class RetryAfterMiddleware(RetryMiddleware):
                     )
                     return response
                 _hold_slot(self.crawler, request, wait)
-        return super().process_response(request, response, spider)
+        return super().process_response(request, response)
 
 
 def parse_retry_after(value: bytes | None) -> float | None:
@@ -162,46 +160,54 @@ def parse_retry_after(value: bytes | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt handling, plus `Crawl-delay`: when a site asks for a longer
-    delay than the configured one, its slot keeps it, even after AutoThrottle has had
-    its say on a response."""
+class RobotsCrawlDelayMiddleware:
+    """`Crawl-delay` from robots.txt: when a site asks for a longer delay than the
+    configured one, its download slot keeps it, even after AutoThrottle has had its say
+    on a response.
+
+    Scrapy's own RobotsTxtMiddleware fetches and parses robots.txt and decides what is
+    allowed; this component only listens to its `robots_parsed` signal. It connects to
+    `response_downloaded` when the downloader is built, which is after the extensions
+    (AutoThrottle among them), so it runs right after AutoThrottle has set the delay
+    and before the slot lets its next request go."""
 
     MAX_CRAWL_DELAY = 300.0
 
     def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self._crawl_delays: dict[str, float] = {}
+        self.crawler = crawler
+        self.robots_useragent = crawler.settings.get("ROBOTSTXT_USER_AGENT")
+        self.default_useragent = crawler.settings.get("USER_AGENT")
+        self.crawl_delays: dict[str, float] = {}
+        crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
 
-    def process_request_2(self, rp: Any, request: Request, spider: Spider) -> None:
-        super().process_request_2(rp, request, spider)
-        if rp is None:
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RobotsCrawlDelayMiddleware:
+        if not crawler.settings.getbool("ROBOTSTXT_OBEY"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def robots_parsed(self, robotparser: RobotParser, request: Request) -> None:
+        # the agent Scrapy's RobotsTxtMiddleware asks robots.txt about
+        agent = self.robots_useragent or request.headers.get(b"User-Agent", self.default_useragent)
+        delay = robotparser.crawl_delay(agent)
+        if not delay:
             return
-        delay = self._crawl_delay(rp, request)
+        delay = min(float(delay), self.MAX_CRAWL_DELAY)
+        key = self._downloader().get_slot_key(request)
+        self.crawl_delays[key] = delay
+        _hold_slot(self.crawler, request, delay)
+
+    def response_downloaded(self, response: Response, request: Request) -> None:
+        if not self.crawl_delays:
+            return
+        delay = self.crawl_delays.get(self._downloader().get_slot_key(request))
         if delay:
-            key = self.crawler.engine.downloader.get_slot_key(request)  # type: ignore[union-attr]
-            self._crawl_delays[key] = delay
             _hold_slot(self.crawler, request, delay)
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
-        if self._crawl_delays and self.crawler.engine is not None:
-            key = self.crawler.engine.downloader.get_slot_key(request)
-            delay = self._crawl_delays.get(key)
-            if delay:
-                _hold_slot(self.crawler, request, delay)
-        return response
-
-    def _crawl_delay(self, rp: Any, request: Request) -> float | None:
-        parser = getattr(rp, "rp", None)  # Protego behind Scrapy's ProtegoRobotParser
-        if parser is None or not hasattr(parser, "crawl_delay"):
-            return None
-        agent = self._robotstxt_useragent or request.headers.get(
-            b"User-Agent", self._default_useragent
-        )
-        if isinstance(agent, bytes):
-            agent = agent.decode("latin-1")
-        delay = parser.crawl_delay(agent)
-        return min(float(delay), self.MAX_CRAWL_DELAY) if delay else None
+    def _downloader(self) -> Downloader:
+        assert self.crawler.engine is not None
+        return self.crawler.engine.downloader
 
 
 class KnownUrlMiddleware:
@@ -246,13 +252,11 @@ class KnownUrlMiddleware:
                 self.scheduled.add(url_key(item.url))
             yield item
 
-    def process_spider_output(
-        self, response: Response, result: Iterable[Any], spider: Spider
-    ) -> Iterator[Any]:
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         yield from self._filter(list(result))
 
     async def process_spider_output_async(
-        self, response: Response, result: AsyncIterator[Any], spider: Spider
+        self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
         for item in self._filter([item async for item in result]):
             yield item

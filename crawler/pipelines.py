@@ -57,10 +57,10 @@ class ExtractPipeline:
         sources = {s.name: s for s in job.sources} if job is not None else {}
         return cls(workers, sources)
 
-    def open_spider(self, spider: Spider) -> None:
+    def open_spider(self) -> None:
         self.pool = self._new_pool()
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
@@ -74,7 +74,7 @@ class ExtractPipeline:
             initargs=(os.getpid(),),
         )
 
-    async def process_item(self, item: Any, spider: Spider) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, RawPage):
             return item
         assert self.pool is not None
@@ -194,7 +194,7 @@ class StorePipeline:
             raise NotConfigured("CHIPWATCH_DATABASE_URL is not set")
         return cls(crawler, url)
 
-    def open_spider(self, spider: Spider) -> None:
+    def open_spider(self) -> None:
         try:
             self.sessions = open_database(self.database_url)
         except (SQLAlchemyError, StorageError) as exc:
@@ -205,7 +205,7 @@ class StorePipeline:
         if request.meta.get("kind") == "article" and "redirect_urls" not in request.meta:
             self.unresolved[url_key(request.url)] = (request.url, request.meta["source"])
 
-    def process_item(self, item: Any, spider: Spider) -> Any:
+    def process_item(self, item: Any) -> Any:
         if isinstance(item, ExtractedPage):
             self.articles.append(item)
         elif isinstance(item, PageSkipped):
@@ -219,7 +219,7 @@ class StorePipeline:
             self.flush()
         return item
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self) -> None:
         # The last batch gets the attempts it has left; a crawl stopped for storage
         # errors has used them up.
         while not self.flush() and self.failures_in_row < self.store_attempts:

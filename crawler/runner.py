@@ -31,6 +31,8 @@ NETWORK_ERRORS = frozenset(
         "response_never_received",
         "tunnel_error",
         "ssl_error",
+        "download_failed_error",
+        "response_data_loss_error",
         "error",
     }
 )
@@ -93,7 +95,10 @@ def run_crawl(
     sources = job.select_sources(source_names)  # UnknownSourceError on a bad name
     settings = build_settings(job, **(overrides or {}))
     log = LogFile(log_file, Settings(settings)) if log_file is not None else None
-    process = CrawlerProcess(settings, install_root_handler=log is None)
+    settings["LOG_INSTALL_ROOT_HANDLER"] = (
+        log is None
+    )  # our LogFile instead, when logging to a file
+    process = CrawlerProcess(settings)
     if log is not None:
         logging.root.setLevel(logging.NOTSET)  # as Scrapy's own root handler does
         logging.root.addHandler(log)
@@ -166,9 +171,10 @@ def check_sources(job: CrawlJob, source_names: list[str] | None = None) -> list[
         EXTENSIONS={},
         SPIDER_MIDDLEWARES={},
         LOG_ENABLED=False,
+        LOG_INSTALL_ROOT_HANDLER=False,
         RETRY_TIMES=0,
     )
-    process = CrawlerProcess(settings, install_root_handler=False)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("check")
     results: list[Any] = []
     crawler.signals.connect(

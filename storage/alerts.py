@@ -82,13 +82,14 @@ def add_matches(session: Session, rows: Iterable[tuple[str, int, Sequence[str]]]
         return 0
     rules = {rule for rule, _, _ in rows}
     ids = {article_id for _, article_id, _ in rows}
-    existing = set(
-        session.execute(
+    existing = {
+        (rule, article_id)
+        for rule, article_id in session.execute(
             select(AlertMatch.rule, AlertMatch.article_id).where(
                 AlertMatch.rule.in_(rules), AlertMatch.article_id.in_(ids)
             )
-        ).tuples()
-    )
+        )
+    }
     now = utcnow()
     added = 0
     matched_rules: set[str] = set()
@@ -226,4 +227,4 @@ def rule_statuses(session: Session, names: Sequence[str]) -> list[RuleStatus]:
 def _counts(session: Session, rule_column: Any, *conditions: Any) -> dict[str, int]:
     """Rows per rule, in one grouped query."""
     statement = select(rule_column, func.count()).where(*conditions).group_by(rule_column)
-    return {rule: count for rule, count in session.execute(statement).tuples()}
+    return {rule: count for rule, count in session.execute(statement)}

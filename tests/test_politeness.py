@@ -8,10 +8,21 @@ import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+
+from scrapy import Request, signals
+from scrapy.core.downloader import Slot
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.robotstxt import ProtegoRobotParser
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
 
 from chipwatch.demo.articles import DEMO_ARTICLES
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
+from crawler.middlewares import RobotsCrawlDelayMiddleware
 from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
 
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html$"
@@ -37,6 +48,81 @@ def test_robots_crawl_delay_spaces_requests_to_the_host(tmp_path: Path) -> None:
     gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
     # the config says delay = 0; robots.txt says 1 s, and the larger wins
     assert min(gaps) >= 0.95, gaps
+
+
+class _Downloader:
+    """What slot-delay components use of Scrapy's downloader: one slot per host."""
+
+    def __init__(self, *hosts: str) -> None:
+        self.slots = {host: Slot(concurrency=1, delay=0.0, jitter=0.5) for host in hosts}
+
+    def get_slot_key(self, request: Request) -> str:
+        return urlparse_cached(request).hostname or ""
+
+
+def _crawler_with_slots(
+    *hosts: str, crawl_delay_component: bool = True
+) -> tuple[Crawler, RobotsCrawlDelayMiddleware | None]:
+    """A crawler with AutoThrottle built as its one extension, then (as when the engine
+    and its downloader are built) the crawl-delay middleware, over stand-in slots."""
+    crawler = get_crawler(
+        settings_dict={
+            "EXTENSIONS_BASE": {"scrapy.extensions.throttle.AutoThrottle": 0},
+            "ROBOTSTXT_OBEY": True,
+            "USER_AGENT": "chipwatch-test",
+            "DOWNLOAD_DELAY": 0.0,
+            "AUTOTHROTTLE_ENABLED": True,
+            "AUTOTHROTTLE_START_DELAY": 1.0,
+            "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+        }
+    )
+    crawler.engine = SimpleNamespace(downloader=_Downloader(*hosts))  # type: ignore[assignment]
+    component = None
+    if crawl_delay_component:  # signals hold receivers weakly: keep it
+        component = build_from_crawler(RobotsCrawlDelayMiddleware, crawler)
+    crawler.signals.send_catch_log(signals.spider_opened, spider=None)
+    return crawler, component
+
+
+def _robots_parsed(crawler: Crawler, url: str, robots_txt: str) -> None:
+    parser = ProtegoRobotParser.from_crawler(crawler, robots_txt.encode())
+    crawler.signals.send_catch_log(signals.robots_parsed, robotparser=parser, request=Request(url))
+
+
+def _fast_response(crawler: Crawler, url: str, host: str) -> None:
+    request = Request(url, meta={"download_slot": host, "download_latency": 0.01})
+    crawler.signals.send_catch_log(
+        signals.response_downloaded,
+        response=Response(url, status=200, request=request),
+        request=request,
+        spider=None,
+    )
+
+
+def test_robots_crawl_delay_outlasts_autothrottle_on_every_response() -> None:
+    crawler, _component = _crawler_with_slots("slow.example", "other.example")
+    _robots_parsed(
+        crawler,
+        "http://slow.example/feed.xml",
+        "User-agent: chipwatch-test\nCrawl-delay: 3\n\nUser-agent: *\nCrawl-delay: 30\n",
+    )
+    slots = crawler.engine.downloader.slots  # type: ignore[union-attr]
+    # jitter 0.5: waits are 0.5–1.5 × the delay, so 6 s keeps every wait >= 3 s
+    assert slots["slow.example"].delay == 6.0
+    for _ in range(5):
+        _fast_response(crawler, "http://slow.example/a.html", "slow.example")
+        _fast_response(crawler, "http://other.example/a.html", "other.example")
+    assert slots["slow.example"].delay == 6.0
+    assert slots["other.example"].delay < 0.1  # AutoThrottle's own, robots said nothing
+
+
+def test_without_the_crawl_delay_component_autothrottle_shortens_the_delay() -> None:
+    crawler, _ = _crawler_with_slots("slow.example", crawl_delay_component=False)
+    _robots_parsed(crawler, "http://slow.example/feed.xml", "User-agent: *\nCrawl-delay: 3\n")
+    slot = crawler.engine.downloader.slots["slow.example"]  # type: ignore[union-attr]
+    slot.delay = 6.0
+    _fast_response(crawler, "http://slow.example/a.html", "slow.example")
+    assert slot.delay < 6.0
 
 
 def test_sitemaps_found_through_robots_txt(tmp_path: Path) -> None:

@@ -150,6 +150,9 @@ def test_rules_without_positive_words_are_still_evaluated() -> None:
         ("entity:nokia", "unknown entity 'nokia'", 7),
         ("", "empty query", None),
         ("[a TO b]", "range queries are not supported", None),
+        ("0^.", "a number must follow ~ and ^", 1),
+        ("chip~1.2.3", "a number must follow ~ and ^", 4),
+        ('"nvidia china"~1.5', "a number must follow ~ and ^", 14),
     ],
 )
 def test_invalid_queries_name_position_and_expectation(
@@ -226,7 +229,7 @@ def test_matching_agrees_with_boolean_truth(tree: object, present: set[str]) -> 
 def test_a_tilde_followed_by_no_number_is_a_syntax_error(query: str) -> None:
     """Found by test_parser_never_crashes: luqum raised decimal.InvalidOperation or
     ValueError reading what follows the ~."""
-    with pytest.raises(QuerySyntaxError, match="a ~ must be followed by a number"):
+    with pytest.raises(QuerySyntaxError, match=r"a number must follow ~ and \^"):
         parse_query(query)
 
 

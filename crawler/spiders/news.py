@@ -14,19 +14,21 @@ from typing import Any
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, StopDownload, UsageError
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    StopDownload,
+    UsageError,
+)
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
-from twisted.internet.error import (
-    ConnectionRefusedError,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
-)
+from twisted.internet.error import TCPTimedOutError
 from twisted.python.failure import Failure
 
 from crawler import counters
@@ -407,11 +409,13 @@ def classify_failure(failure: Failure, max_bytes: int = 0) -> tuple[str, bool, s
         if "redirect" in message:
             return "error:redirect_loop", True, message
         return "skipped:ignored", True, message or "ignored"
-    if failure.check(DNSLookupError):
+    # Scrapy's download handlers raise these for Twisted's DNS, timeout and refused
+    # errors; a TCP connect timeout still arrives as Twisted's own.
+    if failure.check(CannotResolveHostError):
         return "error:dns", False, str(exc) or "DNS lookup failed"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(DownloadTimeoutError, TCPTimedOutError):
         return "error:timeout", False, f"timed out: {exc}"
-    if failure.check(ConnectionRefusedError):
+    if failure.check(DownloadConnectionRefusedError):
         return "error:connection_refused", False, f"connection refused: {exc}"
     name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
     return f"error:{name}", False, message

@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from analysis.normalize import is_cjk
 from analysis.snippets import snippet
 
 _ENV = Environment(
@@ -129,12 +128,6 @@ def compose(
     return Composed(message_id=message_id, subject=subject, raw=message.as_bytes())
 
 
-def display_term(term: str) -> str:
-    """Normalised terms keep CJK characters apart ("寒 武 纪"); show them joined."""
-    words = term.split(" ")
-    return "".join(words) if all(is_cjk(w.rstrip("*")) for w in words) else term
-
-
 def _decode_words(run: str) -> str:
     """Encoded words as text; bytes that are not valid in their charset become U+FFFD.
     (make_header would refuse those, and an unknown charset keeps the words as they are:
@@ -162,7 +155,7 @@ def _group_by_day(items: Sequence[MatchedArticle], zone: ZoneInfo, digest: bool)
                 "language": item.language or "?",
                 "snippet": (parts := snippet(item.text, list(item.matched))),
                 "snippet_text": "".join(f"«{t}»" if marked else t for t, marked in parts),
-                "why": ", ".join(display_term(t) for t in item.matched) or "metadata",
+                "why": ", ".join(item.matched) or "metadata",
             }
         )
     return [{"label": label, "entries": entries} for label, entries in days.items()]

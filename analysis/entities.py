@@ -4,7 +4,7 @@ normalisation (case, accents, umlauts, hyphens fold away)."""
 
 from __future__ import annotations
 
-from analysis.normalize import normalized
+from analysis.analyzer import fold
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "nvidia": (
@@ -35,4 +35,4 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "deepseek": ("deepseek", "深度求索"),
 }
 
-ENTITIES: dict[str, tuple[str, ...]] = {normalized(k): v for k, v in _ALIASES.items()}
+ENTITIES: dict[str, tuple[str, ...]] = {fold(k): v for k, v in _ALIASES.items()}

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import ahocorasick
 
-from analysis.normalize import fold, normalized
+from analysis.analyzer import Analyzed, analyze, fold, is_cjk, token_forms
 from analysis.query import (
+    PHRASE,
+    STEM,
     TEXT_FIELDS,
     And,
     Meta,
+    Near,
     Node,
     Not,
     Or,
@@ -31,13 +34,20 @@ from analysis.query import (
 
 @dataclass(frozen=True)
 class ArticleView:
-    """What rules look at; built by the caller from a stored article."""
+    """What rules look at; built by the caller from a stored article. `analysed` is
+    the stored analysis of (title, text), when the caller has it: then the text is
+    not analysed again."""
 
     title: str
     text: str
     source: str = ""
     language: str | None = None
     url: str = ""
+    analysed: tuple[Analyzed, Analyzed] | None = None
+
+    def analysed_fields(self) -> tuple[tuple[str, Analyzed], tuple[str, Analyzed]]:
+        title, text = self.analysed or (analyze(self.title or ""), analyze(self.text or ""))
+        return (("title", title), ("text", text))
 
 
 @dataclass(frozen=True)
@@ -57,36 +67,51 @@ class Match:
     matched: tuple[str, ...]  # the words and phrases that made it match (why)
 
 
+# Pattern kinds: where a pattern is looked for, and how it must sit in a token.
+_KINDS = ("surface", "prefix", "suffix", "infix", "de", "en")
+_HAYSTACK = {
+    "surface": "surface",
+    "prefix": "surface",
+    "suffix": "surface",
+    "infix": "surface",
+    "de": "de",
+    "en": "en",
+}
+Slot = tuple[int, ...]  # pattern ids any of which may stand at one token position
+
+
 @dataclass
 class _Hits:
-    """Where each pattern occurs in one article: field → pattern → character offsets in
-    the normalised field text (token positions are worked out only for proximity)."""
+    """Where each pattern occurs in one article: field → pattern → token positions."""
 
     positions: dict[str, dict[int, list[int]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
-    haystacks: dict[str, str] = field(default_factory=dict)
     present: set[int] = field(default_factory=set)  # patterns found in any field
-    _starts: dict[str, list[int]] = field(default_factory=dict)
+    words: dict[str, list[str]] = field(default_factory=dict)  # field → surface tokens
 
-    def token_positions(self, field_name: str, offsets: Sequence[int]) -> list[int]:
-        starts = self._starts.get(field_name)
-        if starts is None:
-            haystack = self.haystacks[field_name]
-            starts = self._starts[field_name] = [0] + [
-                i + 1 for i, ch in enumerate(haystack) if ch == " "
-            ]
-        return [bisect.bisect_right(starts, offset) - 1 for offset in offsets]
+    def slot_positions(self, field_name: str, slot: Slot) -> list[int]:
+        field_hits = self.positions.get(field_name)
+        if not field_hits:
+            return []
+        found: set[int] = set()
+        for pattern in slot:
+            found.update(field_hits.get(pattern, ()))
+        return sorted(found)
 
 
 class RuleSet:
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = tuple(rules)
-        self._pattern_ids: dict[tuple[str, bool], int] = {}
+        self._pattern_ids: dict[tuple[str, str], int] = {}
+        self._slots: dict[Term, tuple[Slot, ...]] = {}
         self._by_rule: list[list[int]] = []
         self._always: list[int] = []  # rules without a positive pattern: always evaluated
+        for rule in self.rules:
+            for term in terms(rule.node):
+                self._term_slots(term)
         for index, rule in enumerate(self.rules):
-            ids = [self._pattern_id(t) for t in _positive_terms(rule.node)]
+            ids = [p for t in _positive_terms(rule.node) for p in self._slots[t][0]]
             self._by_rule.append(ids)
             if not ids:
                 self._always.append(index)
@@ -94,25 +119,37 @@ class RuleSet:
         for index, ids in enumerate(self._by_rule):
             for pattern in set(ids):
                 self._rules_by_pattern[pattern].append(index)
-        for term in (t for rule in self.rules for t in terms(rule.node)):
-            self._pattern_id(term)
-            if term.slop is not None:
-                for word in term.text.split(" "):
-                    self._pattern_id(Term(word, term.fields))
-        self._compiled = [_compile(rule.node, self._pattern_ids) for rule in self.rules]
-        self._automaton = ahocorasick.Automaton()
-        for (text, prefix), pattern in self._pattern_ids.items():
-            # the value lists every (pattern, prefix) sharing this text
-            existing = self._automaton.get(text, [])
-            self._automaton.add_word(text, [*existing, (pattern, prefix, len(text))])
-        if self._pattern_ids:
-            self._automaton.make_automaton()
+        self._compiled = [_compile(rule.node, self._slots) for rule in self.rules]
+        self._automata: dict[str, ahocorasick.Automaton] = {}
+        for (kind, text), pattern in self._pattern_ids.items():
+            automaton = self._automata.setdefault(_HAYSTACK[kind], ahocorasick.Automaton())
+            existing = automaton.get(text, [])
+            automaton.add_word(text, [*existing, (pattern, kind, len(text))])
+        for automaton in self._automata.values():
+            automaton.make_automaton()
 
-    def _pattern_id(self, term: Term) -> int:
-        key = (term.text, term.prefix)
+    def _pattern_id(self, kind: str, text: str) -> int:
+        key = (kind, text)
         if key not in self._pattern_ids:
             self._pattern_ids[key] = len(self._pattern_ids)
         return self._pattern_ids[key]
+
+    def _term_slots(self, term: Term) -> tuple[Slot, ...]:
+        """One slot per word: the patterns that may stand for it (both stems for a bare
+        word, the folded surface form in a phrase or a wildcard)."""
+        if term not in self._slots:
+            slots = []
+            for word in term.text.split(" "):
+                forms = token_forms(word)
+                if term.mode == STEM:
+                    ids = {self._pattern_id("de", forms.de), self._pattern_id("en", forms.en)}
+                    slots.append(tuple(sorted(ids)))
+                elif term.mode == PHRASE:
+                    slots.append((self._pattern_id("surface", forms.surface),))
+                else:
+                    slots.append((self._pattern_id(term.mode, forms.surface),))
+            self._slots[term] = tuple(slots)
+        return self._slots[term]
 
     @property
     def pattern_count(self) -> int:
@@ -121,16 +158,14 @@ class RuleSet:
     def match(self, article: ArticleView) -> list[Match]:
         hits = self._scan(article)
         candidates = set(self._always)
-        for field_hits in hits.positions.values():
-            for pattern in field_hits:
-                candidates.update(self._rules_by_pattern.get(pattern, ()))
-        hits.present = {p for field_hits in hits.positions.values() for p in field_hits}
+        for pattern in hits.present:
+            candidates.update(self._rules_by_pattern.get(pattern, ()))
         matches = []
         for index in sorted(candidates):
             if self._compiled[index](hits, article):
                 rule = self.rules[index]
                 why: list[str] = []
-                _evaluate(rule.node, hits, article, self._pattern_ids, why)
+                _evaluate(rule.node, hits, article, self._slots, why)
                 matches.append(Match(rule.name, tuple(dict.fromkeys(why))))
         return matches
 
@@ -138,51 +173,64 @@ class RuleSet:
         hits = _Hits()
         if not self._pattern_ids:
             return hits
-        for field_name, raw in (("title", article.title), ("text", article.text)):
-            haystack = normalized(raw or "")
-            if not haystack:
+        for field_name, analysed in article.analysed_fields():
+            if not analysed.surface:
                 continue
-            hits.haystacks[field_name] = haystack
-            last = len(haystack) - 1
-            for end, entries in self._automaton.iter(haystack):
-                for pattern, prefix, length in entries:
-                    start = end - length + 1
-                    if start > 0 and haystack[start - 1] != " ":
-                        continue  # not at a word start
-                    if not prefix and end < last and haystack[end + 1] != " ":
-                        continue  # not at a word end
-                    hits.positions[field_name][pattern].append(start)
+            hits.words[field_name] = analysed.surface.split(" ")
+            for haystack_name, automaton in self._automata.items():
+                haystack = getattr(analysed, haystack_name)
+                starts = [0] + [i + 1 for i, ch in enumerate(haystack) if ch == " "]
+                last = len(haystack) - 1
+                for end, entries in automaton.iter(haystack):
+                    for pattern, kind, length in entries:
+                        start = end - length + 1
+                        at_start = start == 0 or haystack[start - 1] == " "
+                        at_end = end == last or haystack[end + 1] == " "
+                        if (kind in ("surface", "prefix", "de", "en") and not at_start) or (
+                            kind in ("surface", "suffix", "de", "en") and not at_end
+                        ):
+                            continue
+                        position = bisect.bisect_right(starts, start) - 1
+                        hits.positions[field_name][pattern].append(position)
+        for field_hits in hits.positions.values():
+            hits.present.update(field_hits)
+            for positions in field_hits.values():
+                positions.sort()
         return hits
 
 
 def _positive_terms(node: Node) -> list[Term]:
     """Terms that can make a rule match (not under a NOT): the automaton's triggers."""
-    if isinstance(node, Term) and node.slop is not None:
-        return [Term(word, node.fields) for word in node.text.split(" ")]
     if isinstance(node, Term):
         return [node]
+    if isinstance(node, Near):
+        return [node.left, node.right]
     if isinstance(node, And | Or):
         return [t for child in node.children for t in _positive_terms(child)]
     return []
 
 
 Predicate = Callable[[_Hits, ArticleView], bool]
+Slots = Mapping[Term, tuple[Slot, ...]]
 
 
-def _compile(node: Node, pattern_ids: Mapping[tuple[str, bool], int]) -> Predicate:
+def _compile(node: Node, slots: Slots) -> Predicate:
     """The rule's tree as nested closures with pattern ids resolved once: the hot path.
     (`_evaluate` walks the tree again, for matched rules only, to say why.)"""
     if isinstance(node, Term):
-        if node.slop is None and node.fields == TEXT_FIELDS:
-            pattern = pattern_ids[(node.text, node.prefix)]
-            return lambda hits, _article: pattern in hits.present
-        return lambda hits, _article: _term_found(node, hits, pattern_ids)
+        term_slots = slots[node]
+        if len(term_slots) == 1 and node.fields == TEXT_FIELDS:
+            (only,) = term_slots
+            return lambda hits, _article: any(p in hits.present for p in only)
+        return lambda hits, _article: bool(_term_starts(node, term_slots, hits))
+    if isinstance(node, Near):
+        return lambda hits, _article: _near_found(node, slots, hits)
     if isinstance(node, Meta):
         return lambda _hits, article: _meta_matches(node, article)
     if isinstance(node, Not):
-        inner = _compile(node.child, pattern_ids)
+        inner = _compile(node.child, slots)
         return lambda hits, article: not inner(hits, article)
-    parts = [_compile(child, pattern_ids) for child in node.children]
+    parts = [_compile(child, slots) for child in node.children]
     if isinstance(node, And):
 
         def all_of(hits: _Hits, article: ArticleView) -> bool:
@@ -196,51 +244,78 @@ def _compile(node: Node, pattern_ids: Mapping[tuple[str, bool], int]) -> Predica
     return any_of
 
 
-def _evaluate(
-    node: Node,
-    hits: _Hits,
-    article: ArticleView,
-    pattern_ids: Mapping[tuple[str, bool], int],
-    why: list[str],
-) -> bool:
+def _evaluate(node: Node, hits: _Hits, article: ArticleView, slots: Slots, why: list[str]) -> bool:
     if isinstance(node, Term):
-        found = _term_found(node, hits, pattern_ids)
+        found = _term_starts(node, slots[node], hits)
         if found:
-            why.append(node.text + ("*" if node.prefix else ""))
-        return found
+            why.append(_explain(node, hits, found))
+        return bool(found)
+    if isinstance(node, Near):
+        found_near = _near_found(node, slots, hits)
+        if found_near:
+            why.append(f"{node.left.display} NEAR/{node.distance} {node.right.display}")
+        return found_near
     if isinstance(node, Meta):
         return _meta_matches(node, article)
     if isinstance(node, And):
-        return all(_evaluate(child, hits, article, pattern_ids, why) for child in node.children)
+        return all(_evaluate(child, hits, article, slots, why) for child in node.children)
     if isinstance(node, Or):
-        results = [_evaluate(child, hits, article, pattern_ids, why) for child in node.children]
+        results = [_evaluate(child, hits, article, slots, why) for child in node.children]
         return any(results)
     if isinstance(node, Not):
-        return not _evaluate(node.child, hits, article, pattern_ids, [])
+        return not _evaluate(node.child, hits, article, slots, [])
     raise TypeError(node)
 
 
-def _term_found(term: Term, hits: _Hits, pattern_ids: Mapping[tuple[str, bool], int]) -> bool:
-    if term.slop is None:
-        pattern = pattern_ids[(term.text, term.prefix)]
-        return any(pattern in hits.positions.get(f, {}) for f in term.fields)
-    # proximity: every word of the phrase within `slop` positions of each other
-    words = term.text.split(" ")
-    for field_name in term.fields:
-        field_hits = hits.positions.get(field_name, {})
-        lists: list[Sequence[int]] = []
-        for word in words:
-            pattern = pattern_ids.get((word, False))
-            if pattern is None or pattern not in field_hits:
-                break
-            lists.append(hits.token_positions(field_name, field_hits[pattern]))
-        else:
-            if _within(lists, term.slop + len(words) - 1):
-                return True
+def _explain(term: Term, hits: _Hits, found: list[tuple[str, int]]) -> str:
+    """The term, and the text's own word when the match was folded or stemmed:
+    `nvidia (nvidias)`."""
+    field_name, start = found[0]
+    length = term.text.count(" ") + 1
+    words = hits.words.get(field_name, [])[start : start + length]
+    seen = " ".join(words)
+    if all(is_cjk(w) for w in words):
+        seen = "".join(words)
+    shown = term.display
+    return shown if seen in (shown, shown.strip('"'), "") else f"{shown} ({seen})"
+
+
+def _term_starts(term: Term, term_slots: tuple[Slot, ...], hits: _Hits) -> list[tuple[str, int]]:
+    """(field, position) where the term begins: its words in a row, or with a slop all
+    within `slop` positions of each other."""
+    found: list[tuple[str, int]] = []
+    for field_name in sorted(term.fields):
+        lists = [hits.slot_positions(field_name, slot) for slot in term_slots]
+        if not all(lists):
+            continue
+        if len(lists) == 1:
+            found += [(field_name, p) for p in lists[0]]
+        elif term.slop is None:
+            rest = [set(positions) for positions in lists[1:]]
+            found += [
+                (field_name, p)
+                for p in lists[0]
+                if all(p + i + 1 in positions for i, positions in enumerate(rest))
+            ]
+        elif _within(lists, term.slop + len(lists) - 1):
+            found.append((field_name, min(lists[0])))
+    return found
+
+
+def _near_found(near: Near, slots: Slots, hits: _Hits) -> bool:
+    left = _term_starts(near.left, slots[near.left], hits)
+    right = _term_starts(near.right, slots[near.right], hits)
+    by_field: dict[str, list[int]] = defaultdict(list)
+    for field_name, position in right:
+        by_field[field_name].append(position)
+    for field_name, position in left:
+        others = by_field.get(field_name)
+        if others and any(abs(position - other) <= near.distance for other in others):
+            return True
     return False
 
 
-def _within(lists: list[Sequence[int]], window: int) -> bool:
+def _within(lists: list[list[int]], window: int) -> bool:
     """Is there one position from each list, all within `window` of each other?"""
     events = sorted((pos, i) for i, positions in enumerate(lists) for pos in positions)
     latest: dict[int, int] = {}
@@ -253,8 +328,8 @@ def _within(lists: list[Sequence[int]], window: int) -> bool:
 
 def _meta_matches(meta: Meta, article: ArticleView) -> bool:
     if meta.field == "url":
-        return meta.value in fold(article.url)
-    value = normalized(article.source if meta.field == "source" else article.language or "")
+        return meta.value in article.url.casefold()
+    value = fold(article.source if meta.field == "source" else article.language or "")
     if meta.prefix:
         return any(word.startswith(meta.value) for word in value.split(" ")) or value.startswith(
             meta.value

@@ -6,8 +6,12 @@
     "nvidia china"~10 lang:de source:heise
     entity:cambricon
 
-Terms, "phrases", AND/OR/NOT/-term/+term, parentheses, trailing wildcards, fields
-(title, text, source, lang, url, entity), proximity; a space between terms means AND.
+Terms (stemmed: `chip` finds "Chips"), "phrases" (exact tokens, folded, not stemmed),
+AND/OR/NOT/-term/+term, parentheses, wildcards on whole words (`export*` prefix,
+`*kontrollen` suffix, `*chip*` infix), fields (title, text, source, lang, url, entity),
+proximity (`"a b"~5`, `a NEAR/5 b`); a space between terms means AND. Every word is
+analysed by analysis.analyzer, the same way articles are. An operator the language does
+not know (`NEAR` without a distance, `W/3`, `ADJ`, …) is a syntax error, never a word.
 """
 
 from __future__ import annotations
@@ -20,11 +24,18 @@ from luqum import tree
 from luqum.exceptions import IllegalCharacterError, ParseError, ParseSyntaxError
 from luqum.parser import parser
 
+from analysis.analyzer import fold, is_cjk, raw_tokens
 from analysis.entities import ENTITIES
 from analysis.errors import AnalysisError
-from analysis.normalize import fold, normalized
 
 TEXT_FIELDS = frozenset({"title", "text"})
+STEM, PHRASE, PREFIX, SUFFIX, INFIX = "stem", "phrase", "prefix", "suffix", "infix"
+_NEAR_MARK = "__chipwatchnear{}__"
+_NEAR_RE = re.compile(r'("[^"]*"|[^\s()"]+)\s+NEAR/(\d+)\s+("[^"]*"|[^\s()"]+)')
+# Operators of other query languages: a syntax error here, never silently a word.
+_FOREIGN_RE = re.compile(
+    r"(?<![\w/])(?:NEAR|ONEAR|ADJ|PRE|W|SAME|SENTENCE|PARAGRAPH|XOR)(?:/\d*)?(?![\w/])"
+)
 FIELDS = TEXT_FIELDS | {"source", "lang", "language", "url", "entity"}
 
 
@@ -44,12 +55,30 @@ class QuerySyntaxError(AnalysisError, ValueError):
 
 @dataclass(frozen=True)
 class Term:
-    """A word or phrase (already normalised: tokens joined by spaces) in text fields."""
+    """A word or phrase in text fields: `text` is its case-folded tokens joined by
+    spaces (the analyzer's raw tokens, so the matcher can stem them)."""
 
     text: str
     fields: frozenset[str] = TEXT_FIELDS
-    prefix: bool = False  # trailing wildcard: whole words that start with `text`
+    mode: str = STEM  # stem | phrase | prefix | suffix | infix
     slop: int | None = None  # proximity: all words within this many positions
+
+    @property
+    def display(self) -> str:
+        words = self.text.split(" ")
+        text = "".join(words) if all(is_cjk(w) for w in words) else self.text
+        if self.mode == PHRASE and len(words) > 1:
+            return f'"{text}"'
+        return {PREFIX: f"{text}*", SUFFIX: f"*{text}", INFIX: f"*{text}*"}.get(self.mode, text)
+
+
+@dataclass(frozen=True)
+class Near:
+    """Two terms within `distance` tokens of each other, in either order."""
+
+    left: Term
+    right: Term
+    distance: int
 
 
 @dataclass(frozen=True)
@@ -76,14 +105,16 @@ class Not:
     child: Node
 
 
-Node = Term | Meta | And | Or | Not
+Node = Term | Near | Meta | And | Or | Not
 
 
 def parse_query(query: str) -> Node:
     if not query.strip():
         raise QuerySyntaxError(query, 'empty query: expected a word, a "phrase" or a field:value')
+    rewritten = _NEAR_RE.sub(lambda m: f"({m[1]} {_NEAR_MARK.format(m[2])} {m[3]})", query)
+    _check_foreign_operators(query, rewritten)
     try:
-        parsed = parser.parse(query)
+        parsed = parser.parse(rewritten)
     except IllegalCharacterError as exc:
         raise QuerySyntaxError(query, f"illegal character: {exc}") from None
     except ParseSyntaxError as exc:
@@ -108,6 +139,20 @@ def _bad_number(query: str) -> int | None:
         except InvalidOperation:
             return match.start()
     return next((m.start() for m in numbers if "." in m[1]), None)
+
+
+def _check_foreign_operators(query: str, rewritten: str) -> None:
+    outside_quotes = re.sub(r'"[^"]*"', lambda m: " " * len(m[0]), rewritten)
+    found = _FOREIGN_RE.search(outside_quotes)
+    if found is None:
+        return
+    word = found[0]
+    hint = (
+        "NEAR/n must stand between two words or phrases, as in nvidia NEAR/10 china"
+        if word.startswith("NEAR")
+        else 'expected AND, OR, NOT, NEAR/n or "phrase"~n'
+    )
+    raise QuerySyntaxError(query, f"unknown operator {word!r}: {hint}", _find(query, word))
 
 
 def _expected(exc: ParseSyntaxError) -> str:
@@ -142,6 +187,8 @@ def _convert(query: str, item: tree.Item, field: str | None) -> Node:
         return _convert(query, item.expr, "lang" if name == "language" else name)
     if isinstance(item, tree.Group | tree.FieldGroup):
         return _convert(query, item.expr, field)
+    if isinstance(item, tree.UnknownOperation) and _near_distance(item.children) is not None:
+        return _near(query, item, field)
     if isinstance(item, tree.AndOperation | tree.UnknownOperation):
         return _and(_convert(query, child, field) for child in item.children)
     if isinstance(item, tree.OrOperation):
@@ -153,7 +200,7 @@ def _convert(query: str, item: tree.Item, field: str | None) -> Node:
     if isinstance(item, tree.Proximity):
         node = _convert(query, item.term, field)
         if isinstance(node, Term):
-            return Term(node.text, node.fields, slop=int(item.degree or 1))
+            return Term(node.text, node.fields, PHRASE, slop=int(item.degree or 1))
         return node
     if isinstance(item, tree.Word | tree.Phrase):
         return _leaf(query, item, field)
@@ -172,37 +219,72 @@ def _and(children: object) -> Node:
 
 def _leaf(query: str, item: tree.Word | tree.Phrase, field: str | None) -> Node:
     raw = item.value[1:-1] if isinstance(item, tree.Phrase) else item.value
-    prefix = isinstance(item, tree.Word) and raw.endswith("*")
-    body = raw.rstrip("*") if prefix else raw
-    if isinstance(item, tree.Word) and ("*" in body or "?" in body):
-        raise QuerySyntaxError(
-            query, f"wildcard inside {raw!r}: only a trailing * is supported", _find(query, raw)
-        )
+    mode = PHRASE if isinstance(item, tree.Phrase) else STEM
+    body = raw
+    if isinstance(item, tree.Word):
+        leading, trailing = raw.startswith("*"), raw.endswith("*") and len(raw) > 1
+        body = raw.strip("*")
+        if "*" in body or "?" in body:
+            raise QuerySyntaxError(
+                query,
+                f"wildcard inside {raw!r}: only a leading or trailing * is supported",
+                _find(query, raw),
+            )
+        if leading or trailing:
+            mode = INFIX if leading and trailing else SUFFIX if leading else PREFIX
     if field == "entity":
         return _entity(query, body)
     if field in ("source", "lang", "url"):
-        value = fold(body) if field == "url" else normalized(body)
+        value = body.casefold() if field == "url" else fold(body)
         if not value:
             raise QuerySyntaxError(query, f"{field}: expected a value", _find(query, raw))
-        return Meta(field, value, prefix)
-    text = normalized(body)
-    if not text:
+        return Meta(field, value, mode == PREFIX)
+    words = raw_tokens(body)
+    if not words:
         raise QuerySyntaxError(
             query, f"{raw!r} has no letters or digits to search for", _find(query, raw)
         )
+    if mode in (PREFIX, SUFFIX, INFIX) and len(words) > 1:
+        raise QuerySyntaxError(
+            query, f"a wildcard applies to one word, not {raw!r}", _find(query, raw)
+        )
     fields = frozenset({field}) if field else TEXT_FIELDS
-    return Term(text, fields, prefix=prefix)
+    return Term(" ".join(words), fields, mode)
+
+
+def _near_distance(children: object) -> int | None:
+    for child in children:  # type: ignore[attr-defined]
+        if isinstance(child, tree.Word) and (
+            found := re.fullmatch(r"__chipwatchnear(\d+)__", child.value)
+        ):
+            return int(found[1])
+    return None
+
+
+def _near(query: str, item: tree.UnknownOperation, field: str | None) -> Node:
+    distance = _near_distance(item.children)
+    assert distance is not None
+    if len(item.children) != 3:
+        raise QuerySyntaxError(
+            query,
+            "NEAR/n joins exactly two words or phrases: use parentheses for more",
+            _find(query, "NEAR/"),
+        )
+    left, right = (_convert(query, item.children[i], field) for i in (0, 2))
+    if not isinstance(left, Term) or not isinstance(right, Term):
+        raise QuerySyntaxError(query, "NEAR/n joins two words or phrases", _find(query, "NEAR/"))
+    return Near(left, right, distance)
 
 
 def _entity(query: str, name: str) -> Node:
-    key = normalized(name)
+    key = fold(name)
     aliases = ENTITIES.get(key)
     if aliases is None:
         known = ", ".join(sorted(ENTITIES))
         raise QuerySyntaxError(
             query, f"unknown entity {name!r}: expected one of {known}", _find(query, name)
         )
-    return Or(tuple(Term(normalized(alias), TEXT_FIELDS) for alias in aliases))
+    return Or(tuple(Term(" ".join(raw_tokens(alias)), TEXT_FIELDS) for alias in aliases))
 
 
 def _check_not_only_negative(query: str, node: Node) -> None:
@@ -223,6 +305,8 @@ def terms(node: Node) -> list[Term]:
     """Every Term in the tree, positive or negated (for highlighting and the automaton)."""
     if isinstance(node, Term):
         return [node]
+    if isinstance(node, Near):
+        return [node.left, node.right]
     if isinstance(node, And | Or):
         return [t for child in node.children for t in terms(child)]
     if isinstance(node, Not):

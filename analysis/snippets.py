@@ -6,54 +6,63 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from analysis.normalize import fold, is_cjk
+from analysis.analyzer import BREAK, fold, raw_tokens, token_forms
+from analysis.analyzer import CJK_RANGES as CJK
 
 Segment = tuple[str, bool]
 
 
-def _folded_with_offsets(text: str) -> tuple[str, list[int]]:
-    """The folded text and, for each folded character, its index in the original."""
-    chars: list[str] = []
-    offsets: list[int] = []
-    for index, ch in enumerate(text):
-        folded = fold(ch) if not ch.isspace() else " "
-        for out in folded:
-            chars.append(out)
-            offsets.append(index)
-    return "".join(chars), offsets
+_TOKEN_RE = re.compile(rf"[{CJK}]|[^\W_{CJK}]+")
 
 
-def _pattern(term: str) -> re.Pattern[str] | None:
-    """A regex over folded text for a normalised term ("h20", "nvidia china", "export*")."""
-    prefix = term.endswith("*")
-    words = [w for w in term.rstrip("*").split(" ") if w]
-    if not words:
-        return None
-    if all(is_cjk(w) for w in words):
-        return re.compile(r"\s*".join(map(re.escape, words)))
-    body = r"[\W_]+".join(map(re.escape, words))
-    tail = r"[^\W_]*" if prefix else r"(?![^\W_])"
-    return re.compile(rf"(?<![^\W_]){body}{tail}")
+def _word_tests(terms: list[str]) -> list[tuple[str, str]]:
+    """(how, folded word) for every word the explanations name. An explanation is a
+    matcher `why` entry: `nvidia`, `nvidia (nvidias)`, `"export controls"`, `export*`,
+    `*kontrollen`, `*chip*`, `寒武纪`, `a NEAR/5 b`."""
+    tests: list[tuple[str, str]] = []
+    for term in terms:
+        seen = re.search(r"\(([^()]*)\)\s*$", term)
+        text = seen[1] if seen else term
+        for part in re.split(r"\s+NEAR/\d+\s+", text):
+            part = part.strip().strip('"')
+            how = (
+                "infix"
+                if part.startswith("*") and part.endswith("*") and len(part) > 1
+                else (
+                    "suffix" if part.startswith("*") else "prefix" if part.endswith("*") else "word"
+                )
+            )
+            tests += [(how, fold(w)) for w in raw_tokens(part.strip("*")) if w != BREAK]
+    return tests
+
+
+def _hit(surface: str, tests: list[tuple[str, str]]) -> bool:
+    for how, word in tests:
+        if (
+            (how == "word" and surface == word)
+            or (how == "prefix" and surface.startswith(word))
+            or (how == "suffix" and surface.endswith(word))
+            or (how == "infix" and word in surface)
+        ):
+            return True
+    return False
 
 
 def find_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    folded, offsets = _folded_with_offsets(text)
-    spans = []
-    for term in terms:
-        pattern = _pattern(term)
-        if pattern is None:
+    """Character spans of the words the matcher matched (folded as the analyzer folds),
+    neighbouring ones merged."""
+    tests = _word_tests(terms)
+    if not tests:
+        return []
+    spans: list[tuple[int, int]] = []
+    for match in _TOKEN_RE.finditer(text):
+        if not _hit(token_forms(match[0].casefold()).surface, tests):
             continue
-        for match in pattern.finditer(folded):
-            if match.end() > match.start():
-                spans.append((offsets[match.start()], offsets[match.end() - 1] + 1))
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        if spans and text[spans[-1][1] : match.start()].strip(" -'’") == "":
+            spans[-1] = (spans[-1][0], match.end())
         else:
-            merged.append((start, end))
-    return merged
+            spans.append((match.start(), match.end()))
+    return spans
 
 
 def snippet(text: str, terms: list[str], width: int = 110) -> list[Segment]:

@@ -8,8 +8,8 @@ import random
 import time
 from dataclasses import dataclass
 
+from analysis.analyzer import fold as normalized
 from analysis.matcher import ArticleView, Rule, RuleSet
-from analysis.normalize import normalized
 from analysis.query import And, Meta, Node, Not, Or, Term
 
 VENDORS = [

@@ -1,0 +1,124 @@
+"""The one analyzer: how rules, search and the `require` filter see text.
+
+Defined once, here:
+
+- **Unicode and case**: NFKC, then case folding.
+- **Accents and German umlauts** fold to the base letter, and so do their two-letter
+  spellings (ä = ae = a, ö = oe = o, ü = ue = u, ß = ss), as Lucene's German
+  normalisation does: `umsatz*`, "Umsätze", `muenchen`, `munchen` and "München" meet.
+- **Word breaks**: anything that is not a letter or digit, hyphens and apostrophes
+  included ("KI-Chips" is "ki chips", "Nvidia's" is "nvidia s").
+- **Chinese, Japanese and Korean** characters are one token each (character n-grams of
+  length one): a name such as 寒武纪 is a phrase of three tokens and is found inside text
+  without spaces.
+- **Inflection**: each token also has its Snowball stem in German and in English (stemmed
+  before the umlaut fold, which the German stemmer needs; folded after). A bare query
+  term matches a token when their German or their English stems agree, so `nvidia`
+  finds "Nvidias" and `chip` finds "Chips", but never a longer word ("Chiphersteller").
+
+Three aligned forms come out of one pass: the folded surface tokens (for phrases and
+wildcards) and the two stem sequences (for bare terms), token i in each the same word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+CJK_RANGES = (
+    "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+)
+_TOKEN_RE = re.compile(rf"[{CJK_RANGES}]|[^\W_{CJK_RANGES}]+")
+_CJK_RE = re.compile(rf"[{CJK_RANGES}]")
+_COMBINING_RE = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+# Lucene's GermanNormalizationFilter: an e after a, o or u (not in "qu") is the umlaut's
+# second letter.
+_TWO_LETTER_UMLAUT = re.compile(r"(?<=[ao])e|(?<=(?<!q)u)e")
+_SPECIAL = str.maketrans({"ß": "ss", "ẞ": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l"})
+
+# Stands between CJK characters that punctuation separates; no query ever produces it.
+BREAK = "_"
+
+_GERMAN = Stemmer.Stemmer("german")
+_ENGLISH = Stemmer.Stemmer("english")
+
+
+@dataclass(frozen=True)
+class TokenForms:
+    surface: str  # folded: what phrases and wildcards compare
+    de: str  # folded German stem
+    en: str  # folded English stem
+
+
+@dataclass(frozen=True)
+class Analyzed:
+    """One text, analysed: three space-joined sequences, aligned token by token."""
+
+    surface: str
+    de: str
+    en: str
+
+    @property
+    def token_count(self) -> int:
+        return self.surface.count(" ") + 1 if self.surface else 0
+
+
+def raw_tokens(text: str) -> list[str]:
+    """Case-folded tokens before any other folding (what the stemmers take). Between
+    two CJK characters that punctuation separates (华为、昇腾), a BREAK token keeps a
+    phrase from running across it, as a space would in other scripts."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    tokens: list[str] = []
+    last_cjk_end = -1
+    for match in _TOKEN_RE.finditer(folded):
+        token = match[0]
+        cjk = len(token) == 1 and _CJK_RE.match(token) is not None
+        gap = folded[last_cjk_end : match.start()] if cjk and last_cjk_end >= 0 else ""
+        if gap and not gap.isspace():
+            tokens.append(BREAK)
+        tokens.append(token)
+        last_cjk_end = match.end() if cjk else -1
+    return tokens
+
+
+def fold_word(word: str) -> str:
+    """Accents and umlauts to base letters, ß to ss, then two-letter umlauts to one."""
+    word = word.translate(_SPECIAL)
+    if not word.isascii():
+        word = _COMBINING_RE.sub("", unicodedata.normalize("NFKD", word))
+    return _TWO_LETTER_UMLAUT.sub("", word)
+
+
+@lru_cache(maxsize=500_000)
+def token_forms(token: str) -> TokenForms:
+    """The three forms of one case-folded token (cached: news reuses its words)."""
+    if token == BREAK or _CJK_RE.fullmatch(token):
+        return TokenForms(token, token, token)
+    return TokenForms(
+        fold_word(token),
+        fold_word(_GERMAN.stemWord(token)),
+        fold_word(_ENGLISH.stemWord(token)),
+    )
+
+
+def analyze(text: str) -> Analyzed:
+    forms = [token_forms(token) for token in raw_tokens(text)]
+    return Analyzed(
+        surface=" ".join(f.surface for f in forms),
+        de=" ".join(f.de for f in forms),
+        en=" ".join(f.en for f in forms),
+    )
+
+
+def fold(text: str) -> str:
+    """The folded surface form of a whole text, tokens joined by single spaces."""
+    return " ".join(token_forms(token).surface for token in raw_tokens(text))
+
+
+def is_cjk(token: str) -> bool:
+    return bool(_CJK_RE.fullmatch(token))

@@ -1,0 +1,126 @@
+"""The one analyzer and the query language on our own labelled table of German, English
+and Chinese cases (tests/match_cases.py), plus the operators and errors around them."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from analysis.analyzer import analyze, fold
+from analysis.matcher import ArticleView, Rule, RuleSet
+from analysis.query import Near, QuerySyntaxError, parse_query
+from tests.match_cases import CASES, Case
+
+
+def matches(query: str, text: str, language: str | None = None) -> bool:
+    rules = RuleSet([Rule.parse("r", query)])
+    return bool(rules.match(ArticleView(title="", text=text, language=language)))
+
+
+def test_the_table_is_large_and_balanced() -> None:
+    assert len(CASES) >= 80
+    languages = Counter(case.language for case in CASES)
+    assert set(languages) == {"de", "en", "zh"}
+    assert sum(not case.match for case in CASES) >= 0.3 * len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.language}:{c.why}:{c.query}")
+def test_labelled_case(case: Case) -> None:
+    assert matches(case.query, case.text, case.language) is case.match
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Umsätze", "umsaetze"),
+        ("München", "Muenchen"),
+        ("München", "Munchen"),
+        ("Straße", "strasse"),
+        ("Société", "societe"),
+        ("KI-Chips", "ki chips"),
+        ("Nvidia's", "nvidia s"),
+    ],
+)
+def test_folding_meets_in_one_form(a: str, b: str) -> None:
+    assert fold(a) == fold(b)
+
+
+def test_three_forms_stay_aligned_token_by_token() -> None:
+    analysed = analyze("Nvidias H20-Chips für 寒武纪")
+    lengths = {len(form.split(" ")) for form in (analysed.surface, analysed.de, analysed.en)}
+    assert lengths == {analysed.token_count} == {7}
+
+
+def test_near_is_an_operator_in_either_order() -> None:
+    node = parse_query("nvidia NEAR/3 china")
+    assert isinstance(node, Near)
+    assert node.distance == 3
+    assert matches("china NEAR/3 nvidia", "Nvidia liefert nach China")
+    assert not matches(
+        "nvidia NEAR/3 china", "Nvidia liefert viele neue Karten erst später nach China"
+    )
+
+
+def test_near_binds_tighter_than_and() -> None:
+    query = "h20 AND nvidia NEAR/2 china"
+    assert matches(query, "Der H20 von Nvidia für China")
+    assert not matches(query, "Nvidia für China, aber kein passendes Modell")
+
+
+@pytest.mark.parametrize(
+    ("query", "position"),
+    [
+        ("nvidia NEAR china", 7),
+        ("nvidia W/5 china", 7),
+        ("nvidia ADJ china", 7),
+        ("NEAR/5 china", 0),
+        ("nvidia NEAR/5", 7),
+    ],
+)
+def test_unknown_operators_are_errors_with_position(query: str, position: int) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse_query(query)
+    assert caught.value.position == position
+    assert "operator" in str(caught.value)
+
+
+def test_operator_words_in_lower_case_or_quotes_are_words() -> None:
+    assert matches("near", "The plant is near Shanghai")
+    assert matches('"w/5 rule"', "They call it the w/5 rule")
+
+
+def test_explanation_names_both_forms_of_a_stemmed_match() -> None:
+    (match,) = RuleSet([Rule.parse("r", "nvidia AND exportkontrolle")]).match(
+        ArticleView(title="", text="Nvidias Chips unterliegen strengeren Exportkontrollen")
+    )
+    assert match.matched == ("nvidia (nvidias)", "exportkontrolle (exportkontrollen)")
+
+
+def test_readme_query_syntax_table_parses_and_its_examples_hold() -> None:
+    import re
+
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Query syntax", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    queries = [q for row in rows for q in re.findall(r"`([^`]+)`", row.split(" | ")[0])]
+    assert len(queries) >= 15
+    for query in queries:
+        if "…" not in query:
+            parse_query(query)
+    # the claims the section makes in prose
+    for query, text in [
+        ("umsatz*", "Umsätze"),
+        ("muenchen", "München"),
+        ("munchen", "München"),
+        ("chip", "KI-Chips"),
+        ("nvidia", "Nvidias H20"),
+        ("*kontrollen", "Exportkontrollen"),
+        ("寒武纪", "寒武纪发布新芯片"),
+        ("chip*", "Chiphersteller"),
+    ]:
+        assert matches(query, text), (query, text)
+    assert not matches("chip", "Chiphersteller")
+    assert not matches('"export control"', "export controls")

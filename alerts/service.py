@@ -22,16 +22,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.compose import MatchedArticle, compose
 from alerts.deliver import DeliveryReport, deliver_due
 from alerts.options import AlertConfig, EmailConfig
-from analysis.matcher import ArticleView, Match, Rule, RuleSet
+from analysis.matcher import Match, Rule, RuleSet
 from storage import (
     AlertRuleState,
     Article,
     add_matches,
+    article_view,
     articles_after,
     pending_matches,
     queue_message,
     start_watermark,
     sync_rules,
+    with_analysis,
 )
 
 BATCH = 500
@@ -43,16 +45,6 @@ class AlertReport:
     new_matches: Counter[str] = field(default_factory=Counter)
     queued: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
-
-
-def article_view(article: Article) -> ArticleView:
-    return ArticleView(
-        title=article.title or "",
-        text=article.text,
-        source=article.source,
-        language=article.language,
-        url=article.url,
-    )
 
 
 def evaluate(
@@ -216,6 +208,7 @@ def backtest(
     with sessions() as session:
         statement = (
             select(Article)
+            .options(with_analysis())
             .where(Article.fetched_at >= since)
             .order_by(Article.id)
             .execution_options(yield_per=BATCH)

@@ -41,6 +41,11 @@ _COMBINING_RE = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20
 _TWO_LETTER_UMLAUT = re.compile(r"(?<=[ao])e|(?<=(?<!q)u)e")
 _SPECIAL = str.maketrans({"ß": "ss", "ẞ": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l"})
 
+# Raise it whenever a change here changes what analyze() returns: stored analyses of
+# an older version are redone by `chipwatch reindex` (and by the migration that ships
+# the change).
+ANALYZER_VERSION = 1
+
 # Stands between CJK characters that punctuation separates; no query ever produces it.
 BREAK = "_"
 

@@ -244,6 +244,8 @@ def _leaf(query: str, item: tree.Word | tree.Phrase, field: str | None) -> Node:
         raise QuerySyntaxError(
             query, f"{raw!r} has no letters or digits to search for", _find(query, raw)
         )
+    if mode in (PREFIX, SUFFIX, INFIX) and all(is_cjk(w) for w in words):
+        mode = STEM  # each CJK character is a token: 寒武纪* is found wherever 寒武纪 is
     if mode in (PREFIX, SUFFIX, INFIX) and len(words) > 1:
         raise QuerySyntaxError(
             query, f"a wildcard applies to one word, not {raw!r}", _find(query, raw)

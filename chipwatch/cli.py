@@ -16,6 +16,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -42,6 +44,7 @@ from storage import (
     source_summaries,
     upgrade,
 )
+from storage import reindex as reindex_articles
 
 app = typer.Typer(
     help="chipwatch: a self-hosted news monitor for AI chips.",
@@ -379,8 +382,13 @@ def alerts_test(
     since: Annotated[
         str, typer.Option(help="Articles fetched since: 30d, 12h, 2026-11-01.")
     ] = "30d",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per matching article.")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="At most this many articles listed.")] = 20,
 ) -> None:
-    """Back-test a query on stored articles: what it would have matched, per day and source."""
+    """Back-test a query on stored articles: what it would have matched, per day and
+    source, and which word of each article matched which term."""
     from alerts.service import backtest
     from analysis.query import QuerySyntaxError
 
@@ -390,6 +398,20 @@ def alerts_test(
         hits = backtest(open_database(config.database_url), query, since_at)
     except QuerySyntaxError as exc:
         raise SearchSyntaxError(f"query: {exc}") from None
+    newest = hits[::-1][: max(limit, 0)]
+    if as_json:
+        for article, match in newest:
+            published = article.published_at.isoformat() if article.published_at else None
+            record = {
+                "url": article.url,
+                "title": article.title,
+                "source": article.source,
+                "published": published,
+                "language": article.language,
+                "matched": list(match.matched),
+            }
+            out.print_json(json.dumps(record, ensure_ascii=False), indent=None)
+        return
     per_day: dict[str, Counter[str]] = {}
     for article, _ in hits:
         moment = article.published_at or article.fetched_at
@@ -398,7 +420,7 @@ def alerts_test(
     for day in sorted(per_day, reverse=True):
         sources = ", ".join(f"{_esc(s)} {n}" for s, n in per_day[day].most_common())
         out.print(f"  {day}: {sum(per_day[day].values())} — {sources}")
-    for article, match in hits[-20:][::-1]:
+    for article, match in newest:
         out.print(
             f"  • {_esc(article.title or article.url)} [{_esc(article.source)}] "
             f"— {_esc(', '.join(match.matched))}"
@@ -435,6 +457,37 @@ def db_current() -> None:
     if not status.up_to_date:
         raise SchemaError(status.problem())
     out.print(_esc(status.describe()))
+
+
+@app.command()
+def reindex(
+    batch: Annotated[int, typer.Option(help="Articles per committed batch.")] = 500,
+) -> None:
+    """Re-analyse stored articles whose analysis was made by another analyzer version
+    (after an upgrade that changed it). Batched and resumable: an interrupted reindex
+    keeps what it did."""
+    config = _ready(_config())
+    with locked(config):
+        engine = open_database(config.database_url).kw["bind"]
+        if not sys.stdout.isatty():
+            done = reindex_articles(engine, batch=max(batch, 1))
+        else:
+            with RichProgress(
+                TextColumn("[bold]reindexing[/bold]"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("articles", total=None)
+
+                def show(count: int, total: int) -> None:
+                    bar.update(task, completed=count, total=total)
+
+                done = reindex_articles(engine, batch=max(batch, 1), progress=show)
+        if sys.stdout.isatty() or done:
+            out.print(f"Reindexed {done} article(s).")
 
 
 @db_app.command("upgrade")

@@ -18,6 +18,13 @@ from storage.alerts import (
     start_watermark,
     sync_rules,
 )
+from storage.analysed import (
+    analysed_columns,
+    article_view,
+    reindex,
+    stale_count,
+    with_analysis,
+)
 from storage.articles import (
     ArticleRecord,
     ListingState,
@@ -74,6 +81,11 @@ from storage.schema import (
 )
 
 __all__ = [
+    "analysed_columns",
+    "article_view",
+    "reindex",
+    "stale_count",
+    "with_analysis",
     "AlertMatch",
     "AlertMessage",
     "AlertRuleState",

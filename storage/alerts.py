@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from storage.analysed import with_analysis
 from storage.models import AlertMatch, AlertMessage, AlertRuleState, Article, utcnow
 
 
@@ -69,7 +70,11 @@ def start_watermark(session: Session, backfill_since: datetime | None = None) ->
 def articles_after(session: Session, article_id: int, *, limit: int) -> list[Article]:
     return list(
         session.scalars(
-            select(Article).where(Article.id > article_id).order_by(Article.id).limit(limit)
+            select(Article)
+            .options(with_analysis())
+            .where(Article.id > article_id)
+            .order_by(Article.id)
+            .limit(limit)
         )
     )
 

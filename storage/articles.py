@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.analysed import analysed_columns
 from storage.models import Article, UrlState, utcnow
 
 
@@ -96,6 +97,7 @@ def store_articles(session: Session, records: Sequence[ArticleRecord]) -> list[S
                 text=record.text,
                 content_hash=record.content_hash,
                 raw_html=zlib.compress(record.html.encode("utf-8"), 6) if record.html else None,
+                **analysed_columns(record.title, record.text),
             )
             session.add(article)
             session.flush()

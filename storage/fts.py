@@ -1,9 +1,9 @@
-"""Full-text search over title and text.
+"""Full-text search in the query language of alert rules.
 
-SQLITE-ONLY CONSTRUCTS LIVE HERE AND NOWHERE ELSE: an FTS5 external-content index kept in
-step with `articles` by triggers. Other backends (and queries in scripts FTS5's tokenizer
-cannot split, such as Chinese, which has no spaces between words) use a portable
-substring scan instead.
+SQLITE-ONLY CONSTRUCTS LIVE HERE AND NOWHERE ELSE: an FTS5 external-content index over
+the analyzer's stored forms (storage/analysed.py), kept in step with `articles` by
+triggers. Queries compile to an FTS5 query that narrows the candidates; the rule matcher
+decides, so search and alert rules agree by construction.
 
 The index is created by the initial migration (storage/migrations/versions), which calls
 `install`. A later migration that rebuilds `articles` (Alembic's batch mode copies it to
@@ -13,17 +13,34 @@ then `rebuild`.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, Select, and_, func, not_, or_, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from analysis.analyzer import BREAK, token_forms
+from analysis.matcher import Rule, RuleSet
+from analysis.query import (
+    INFIX,
+    PHRASE,
+    PREFIX,
+    SUFFIX,
+    And,
+    Near,
+    Node,
+    Or,
+    QuerySyntaxError,
+    Term,
+)
+from analysis.snippets import snippet
+from storage.analysed import article_view, with_analysis
 from storage.errors import StorageError
 from storage.models import Article
 
-_FTS_DDL = (
+# Layout 1 (revision 0001): title and text, tokenised by FTS5's unicode61.
+_LAYOUT_1 = (
     """CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
         title, text, content='articles', content_rowid='id',
         tokenize='unicode61 remove_diacritics 2')""",
@@ -41,10 +58,29 @@ _FTS_DDL = (
         INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
     END""",
 )
-
-_TOKEN_RE = re.compile(r'\s*(?:(?P<phrase>"[^"]*"?)|(?P<paren>[()])|(?P<word>[^\s()"]+))')
-_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
-_OPERATORS = {"AND", "OR", "NOT"}
+# Layout 2 (revision 0002): the analyzer's stored forms (storage/analysed.py), already
+# folded and split into space-separated tokens, so FTS5 only has to split on spaces.
+_COLS = "index_surface, index_de, index_en"
+_NEW = "new.index_surface, new.index_de, new.index_en"
+_OLD = "old.index_surface, old.index_de, old.index_en"
+_LAYOUT_2 = (
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+        {_COLS}, content='articles', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 0')""",
+    f"""CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, {_COLS}) VALUES (new.id, {_NEW});
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, {_COLS}) VALUES ('delete', old.id, {_OLD});
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS articles_fts_update AFTER UPDATE OF {_COLS}
+    ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, {_COLS}) VALUES ('delete', old.id, {_OLD});
+        INSERT INTO articles_fts(rowid, {_COLS}) VALUES (new.id, {_NEW});
+    END""",
+)
+_LAYOUTS = {1: _LAYOUT_1, 2: _LAYOUT_2}
+LAYOUT = 2  # what the head revision uses
 
 
 class SearchSyntaxError(StorageError, ValueError):
@@ -67,16 +103,17 @@ def is_fts_table(name: str | None) -> bool:
     return name is not None and name in {FTS_TABLE + suffix for suffix in _SHADOW_SUFFIXES}
 
 
-def install(bind: Engine | Connection) -> None:
+def install(bind: Engine | Connection, *, layout: int = LAYOUT) -> None:
     """Create the full-text index and its triggers (SQLite only; a no-op elsewhere and
-    when they exist). With a Connection, in the caller's transaction."""
+    when they exist). With a Connection, in the caller's transaction. A migration
+    names the layout it made, so it keeps making the same one."""
     if bind.dialect.name != "sqlite":
         return
     if isinstance(bind, Engine):
         with bind.begin() as conn:
-            install(conn)
+            install(conn, layout=layout)
         return
-    for statement in _FTS_DDL:
+    for statement in _LAYOUTS[layout]:
         bind.execute(text(statement))
 
 
@@ -96,95 +133,97 @@ def rebuild(conn: Connection) -> None:
 
 
 def search(session: Session, query: str, *, limit: int = 20) -> list[Hit]:
-    terms = _tokenize(query)
-    if not terms:
-        raise SearchSyntaxError('empty query: give at least one word or "phrase"')
-    uses_fts = session.get_bind().dialect.name == "sqlite" and not _CJK_RE.search(query)
-    if uses_fts:
-        return _search_fts(session, _to_fts5(terms), limit)
-    return _search_scan(session, terms, limit)
+    """Articles matching `query`, newest first: the query language of alert rules, with
+    the same analyzer and the same matcher, so `search`, `alerts test` and a live rule
+    agree. On SQLite the query is first compiled to an FTS5 query that finds a superset
+    of the matches through the index; each candidate is then checked by the matcher on
+    its stored analysis. Elsewhere every article is a candidate (PostgreSQL's own index
+    comes with its backend)."""
+    try:
+        rules = RuleSet([Rule.parse("search", query)])
+    except QuerySyntaxError as exc:
+        raise SearchSyntaxError(f"query: {exc}") from None
+    node = rules.rules[0].node
+    match = fts5_query(node) if session.get_bind().dialect.name == "sqlite" else None
+    hits: list[Hit] = []
+    candidates = _candidates(session, match)
+    for start in range(0, len(candidates), _CHUNK):
+        chunk = candidates[start : start + _CHUNK]
+        articles = {
+            a.id: a
+            for a in session.scalars(
+                select(Article).options(with_analysis()).where(Article.id.in_(chunk))
+            )
+        }
+        for article_id in chunk:
+            article = articles[article_id]
+            found = rules.match(article_view(article))
+            if found:
+                hits.append(Hit(article_id, _snippet(article.text, found[0].matched)))
+                if len(hits) >= limit:
+                    return hits
+    return hits
 
 
-def _search_fts(session: Session, match: str, limit: int) -> list[Hit]:
+_CHUNK = 200
+_NEWEST_FIRST = (func.coalesce(Article.published_at, Article.fetched_at).desc(), Article.id.desc())
+
+
+def _candidates(session: Session, match: str | None) -> list[int]:
+    if match is None:
+        return list(session.scalars(select(Article.id).order_by(*_NEWEST_FIRST)))
     statement = text(
-        """SELECT a.id, snippet(articles_fts, -1, '[', ']', '…', 16)
-        FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+        """SELECT a.id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
         WHERE articles_fts MATCH :match
-        ORDER BY coalesce(a.published_at, a.fetched_at) DESC, a.id DESC
-        LIMIT :limit"""
+        ORDER BY coalesce(a.published_at, a.fetched_at) DESC, a.id DESC"""
     )
     try:
-        rows = session.execute(statement, {"match": match, "limit": limit}).all()
+        return list(session.scalars(statement, {"match": match}))
     except OperationalError as exc:
         raise SearchSyntaxError(f"cannot search for {match!r}: {exc.orig}") from None
-    return [Hit(article_id=row[0], snippet=row[1] or "") for row in rows]
 
 
-def _tokenize(query: str) -> list[str]:
-    return [m.group(0).strip() for m in _TOKEN_RE.finditer(query) if m.group(0).strip()]
+def fts5_query(node: Node) -> str | None:
+    """An FTS5 query over the analysed columns that every match of `node` satisfies
+    (a superset: the matcher decides). None: the index cannot narrow it down (a suffix
+    or infix wildcard, a metadata field or a NOT on its own)."""
+    if isinstance(node, Term):
+        words = node.text.split(" ")
+        if node.mode == PHRASE and node.slop is None:
+            surfaces = " ".join(token_forms(w).surface for w in words if w != BREAK)
+            return f"index_surface : {_quote(surfaces)}"
+        if node.mode == PREFIX:
+            return f"index_surface : {_quote(token_forms(words[0]).surface)} *"
+        if node.mode in (SUFFIX, INFIX):
+            return None
+        if node.mode == PHRASE:  # with a slop: each word somewhere
+            return _all(f"index_surface : {_quote(token_forms(w).surface)}" for w in words)
+        return _all(_stem_clause(w) for w in words if w != BREAK)
+    if isinstance(node, Near):
+        return _all(fts5_query(part) for part in (node.left, node.right))
+    if isinstance(node, And):
+        return _all(fts5_query(child) for child in node.children)
+    if isinstance(node, Or):
+        parts = [fts5_query(child) for child in node.children]
+        if any(part is None for part in parts):
+            return None
+        return "(" + " OR ".join(p for p in parts if p) + ")"
+    return None  # Meta, Not: no narrowing
 
 
-def _to_fts5(terms: list[str]) -> str:
-    """User words become quoted FTS5 strings, so that `H20-Chips` or `C++` are searched
-    for rather than read as FTS5 syntax; AND/OR/NOT, parentheses, "phrases", a trailing
-    `*` and a leading `-` (NOT) keep their meaning."""
-    out: list[str] = []
-    for term in terms:
-        if term in _OPERATORS or term in "()":
-            out.append(term)
-            continue
-        negate = term.startswith("-") and len(term) > 1
-        if negate:
-            term = term[1:]
-        prefix = term.endswith("*") and not term.startswith('"')
-        body = term.strip('"').rstrip("*").replace('"', '""')
-        if not body:
-            continue
-        quoted = f'"{body}"' + ("*" if prefix else "")
-        if negate:
-            # FTS5's NOT is binary; a query that starts with -word has nothing to subtract from.
-            if not out:
-                raise SearchSyntaxError(f"-{body}: NOT needs a word before it")
-            out.append("NOT")
-        out.append(quoted)
-    return " ".join(out)
+def _stem_clause(word: str) -> str:
+    forms = token_forms(word)
+    return f"(index_de : {_quote(forms.de)} OR index_en : {_quote(forms.en)})"
 
 
-def _search_scan(session: Session, terms: list[str], limit: int) -> list[Hit]:
-    """Portable fallback: every plain term must occur (case-insensitively) in title or
-    text; `-term` excludes. Boolean grouping is not interpreted here."""
-    include: list[str] = []
-    exclude: list[str] = []
-    for term in terms:
-        if term in _OPERATORS or term in "()":
-            continue
-        target = exclude if term.startswith("-") and len(term) > 1 else include
-        word = term.lstrip("-").strip('"').rstrip("*")
-        if word:
-            target.append(word.lower())
-    if not include:
-        raise SearchSyntaxError("the query has no word to search for")
-    haystack = func.lower(func.coalesce(Article.title, "") + " " + Article.text)
-    statement: Select[tuple[int, str]] = (
-        select(Article.id, Article.text)
-        .where(and_(*(haystack.contains(word, autoescape=True) for word in include)))
-        .order_by(func.coalesce(Article.published_at, Article.fetched_at).desc(), Article.id.desc())
-        .limit(limit)
-    )
-    if exclude:
-        statement = statement.where(
-            not_(or_(*(haystack.contains(word, autoescape=True) for word in exclude)))
-        )
-    return [
-        Hit(article_id=row[0], snippet=_snippet(row[1], include[0]))
-        for row in session.execute(statement)
-    ]
+def _all(parts: Iterable[str | None]) -> str | None:
+    kept = [p for p in parts if p is not None]
+    return "(" + " AND ".join(kept) + ")" if kept else None
 
 
-def _snippet(body: str, word: str, width: int = 80) -> str:
-    at = body.lower().find(word)
-    if at < 0:
-        return body[: 2 * width]
-    start, end = max(0, at - width), at + len(word) + width
-    marked = f"{body[start:at]}[{body[at : at + len(word)]}]{body[at + len(word) : end]}"
-    return ("…" if start else "") + marked.replace("\n", " ") + ("…" if end < len(body) else "")
+def _quote(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _snippet(body: str, matched: Sequence[str]) -> str:
+    return "".join(f"[{t}]" if marked else t for t, marked in snippet(body, list(matched), 80))

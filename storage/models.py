@@ -93,6 +93,14 @@ class Article(Base):
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     # zlib-compressed UTF-8 HTML, so articles can be re-extracted later.
     raw_html: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # The analyzer's three forms of title and text (analysis.analyzer), "title\ntext":
+    # rules and search read these, never re-analysing; the FTS5 index covers them.
+    index_surface: Mapped[str | None] = mapped_column(
+        Text, deferred=True, deferred_group="analysis"
+    )
+    index_de: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_group="analysis")
+    index_en: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_group="analysis")
+    analyzer_version: Mapped[int | None] = mapped_column(index=True)
 
     urls: Mapped[list[UrlState]] = relationship(back_populates="article")
 

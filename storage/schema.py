@@ -204,6 +204,8 @@ def _upgrade(url: str, fresh: bool) -> Upgrade:
             if before.state != "current":
                 command.upgrade(config, "head")
                 _check_foreign_keys(url, conn)
+            if before.state == "legacy":
+                _check_adopted(url, conn)
             after = _status(url, conn)
     except CommandError as exc:
         raise SchemaError(f"{display_url(url)}: cannot upgrade the schema: {exc}") from None
@@ -291,8 +293,12 @@ def _adopt_legacy(url: str, conn: Connection) -> None:
                 table, recreate="always", naming_convention=NAMING_CONVENTION
             ):
                 pass
-        fts.install(conn)
+        fts.install(conn, layout=1)  # what revision 0001 made; later ones change it
         fts.rebuild(conn)
+
+
+def _check_adopted(url: str, conn: Connection) -> None:
+    """After adoption and the upgrade to head, the schema must equal the models'."""
     differences = schema_differences(conn)
     if differences:
         shown = "; ".join(_describe_difference(d) for d in differences[:3])

@@ -15,8 +15,8 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, text
-from sqlalchemy.orm import Session
+from sqlalchemy import MetaData, select, text
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.naming import conv
 
 from storage import (
@@ -275,6 +275,10 @@ def metadata_before_migrations() -> MetaData:
         for constraint in copy.constraints:
             if isinstance(constraint.name, conv):
                 constraint.name = None
+        if table.name == "articles":  # what revision 0002 added
+            for name in ("index_surface", "index_de", "index_en", "analyzer_version"):
+                copy._columns.remove(copy.c[name])
+            copy.indexes = {i for i in copy.indexes if "analyzer_version" not in i.name}
     return old
 
 
@@ -282,29 +286,57 @@ def make_legacy_database(path: Path) -> None:
     """What chipwatch 0.1.0's `create_schema` made: create_all, then the FTS5 index."""
     engine = make_engine(url_of(path))
     metadata_before_migrations().create_all(engine)
-    fts.install(engine)
+    fts.install(engine, layout=1)
     engine.dispose()
 
 
 def fill(path: Path) -> None:
     """Articles, URL states, a crawl run and the alert outbox, as 0.1.0 wrote them."""
-    sessions = open_database(url_of(path))
-    moment = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
+    engine = make_engine(url_of(path))
+    old = metadata_before_migrations()
+    records = [
+        article_record("https://n.example/ascend", "Huawei Ascend 910C im Test"),
+        article_record("https://n.example/h20", "Nvidia H20 Exportregeln"),
+    ]
+    with engine.begin() as conn:  # the columns 0.1.0 had, not today's
+        for record in records:
+            article_id = conn.execute(
+                old.tables["articles"]
+                .insert()
+                .values(
+                    url=record.url,
+                    source=record.source,
+                    title=record.title,
+                    text=record.text,
+                    content_hash=record.content_hash,
+                    published_at=record.published_at,
+                    fetched_at=record.fetched_at,
+                )
+            ).inserted_primary_key[0]
+            conn.execute(
+                old.tables["urls"]
+                .insert()
+                .values(
+                    key=record.url,
+                    url=record.url,
+                    source=record.source,
+                    kind="article",
+                    outcome="stored",
+                    final=True,
+                    failures=0,
+                    first_seen=record.fetched_at,
+                    article_id=article_id,
+                )
+            )
+    engine.dispose()
+    sessions = sessionmaker(make_engine(url_of(path)))
     with sessions.begin() as session:
-        store_articles(
-            session,
-            [
-                article_record("https://n.example/ascend", "Huawei Ascend 910C im Test"),
-                article_record("https://n.example/h20", "Nvidia H20 Exportregeln"),
-            ],
-        )
-    with sessions.begin() as session:
-        add_outbox(session, moment)
+        add_outbox(session, datetime(2026, 11, 3, 9, 30, tzinfo=UTC))
     sessions.kw["bind"].dispose()
 
 
 def add_outbox(session: Session, moment: datetime) -> None:
-    first = session.query(Article).filter_by(url="https://n.example/ascend").one()
+    first_id = session.scalar(select(Article.id).where(Article.url == "https://n.example/ascend"))
     session.add(
         UrlState(
             key="https://n.example/feed",
@@ -331,7 +363,7 @@ def add_outbox(session: Session, moment: datetime) -> None:
     run = CrawlRun(spider="news", status="finished", finished_at=moment, counters={"a": 1})
     run.sources.append(CrawlRunSource(source="Wire", requests=3, new_articles=2))
     session.add(run)
-    session.add(AlertRuleState(name="ascend", query="huawei AND ascend", watermark=first.id))
+    session.add(AlertRuleState(name="ascend", query="huawei AND ascend", watermark=first_id))
     message = AlertMessage(
         rule="ascend",
         kind="immediate",
@@ -346,7 +378,7 @@ def add_outbox(session: Session, moment: datetime) -> None:
     session.flush()
     session.add(
         AlertMatch(
-            rule="ascend", article_id=first.id, matched_terms=["huawei"], message_id=message.id
+            rule="ascend", article_id=first_id, matched_terms=["huawei"], message_id=message.id
         )
     )
 
@@ -376,9 +408,14 @@ TABLES = (
 
 
 def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in the columns chipwatch 0.1.0 had."""
+    old = metadata_before_migrations()
     with sqlite3.connect(path) as conn:
         return {
-            table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+            table: conn.execute(
+                f"SELECT {', '.join(c.name for c in old.tables[table].columns)} "
+                f"FROM {table} ORDER BY rowid"
+            ).fetchall()
             for table in TABLES
         }
 
@@ -401,6 +438,10 @@ def test_db_upgrade_adopts_a_database_made_before_migrations_with_every_row_inta
         f"upgraded it to {HEAD} (head)\n"
     )
     assert snapshot(db) == before
+    with sqlite3.connect(db) as conn:  # revision 0002 analysed the stored articles
+        assert conn.execute(
+            "SELECT count(*) FROM articles WHERE analyzer_version = 1"
+        ).fetchone() == (2,)
     assert differences(url_of(db)) == []
     assert schema_status(url_of(db)).up_to_date
     found = run_cli("search", "ascend", "--json", config=config)

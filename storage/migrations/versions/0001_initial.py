@@ -174,7 +174,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_urls_article_id"), ["article_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_urls_source"), ["source"], unique=False)
 
-    fts.install(op.get_bind())  # SQLite only
+    fts.install(op.get_bind(), layout=1)  # SQLite only
 
 
 def downgrade() -> None:

@@ -1,0 +1,102 @@
+"""Articles analysed once, when stored: the analyzer's forms kept beside the text, so
+that rule evaluation and search never analyse an article again; and `reindex`, which
+redoes the stored forms after the analyzer changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, or_, select, update
+from sqlalchemy.orm import undefer_group
+
+from analysis.analyzer import ANALYZER_VERSION, Analyzed, analyze
+from analysis.matcher import ArticleView
+from storage.models import Article
+
+COLUMNS = ("index_surface", "index_de", "index_en")
+
+
+def with_analysis() -> Any:
+    """Load option for queries whose articles go to the matcher: the stored forms come
+    in the same SELECT instead of one lazy load per article."""
+    return undefer_group("analysis")
+
+
+def analysed_columns(title: str | None, text: str) -> dict[str, Any]:
+    """The stored form of an article's analysis: each of the three forms as title and
+    text on two lines."""
+    head, body = analyze(title or ""), analyze(text)
+    return {
+        "index_surface": f"{head.surface}\n{body.surface}",
+        "index_de": f"{head.de}\n{body.de}",
+        "index_en": f"{head.en}\n{body.en}",
+        "analyzer_version": ANALYZER_VERSION,
+    }
+
+
+def stored_analysis(
+    surface: str | None, de: str | None, en: str | None, version: int | None
+) -> tuple[Analyzed, Analyzed] | None:
+    """(title, text) analyses from the stored columns; None when missing or made by
+    another analyzer version (then the caller analyses afresh)."""
+    if version != ANALYZER_VERSION or surface is None or de is None or en is None:
+        return None
+    (s1, s2), (d1, d2), (e1, e2) = (value.split("\n", 1) for value in (surface, de, en))
+    return Analyzed(s1, d1, e1), Analyzed(s2, d2, e2)
+
+
+def article_view(article: Article) -> ArticleView:
+    """What rules look at, with the stored analysis when it is current."""
+    return ArticleView(
+        title=article.title or "",
+        text=article.text,
+        source=article.source,
+        language=article.language,
+        url=article.url,
+        analysed=stored_analysis(
+            article.index_surface, article.index_de, article.index_en, article.analyzer_version
+        ),
+    )
+
+
+def stale_count(conn: Connection) -> int:
+    return conn.scalar(select(func.count()).select_from(Article).where(_stale())) or 0
+
+
+def reindex_batch(conn: Connection, batch: int = 500) -> int:
+    """Analyse up to `batch` articles whose stored analysis is missing or of another
+    analyzer version, in the caller's transaction; how many were done."""
+    rows = conn.execute(
+        select(Article.id, Article.title, Article.text)
+        .where(_stale())
+        .order_by(Article.id)
+        .limit(batch)
+    ).all()
+    for article_id, title, text in rows:
+        conn.execute(
+            update(Article).where(Article.id == article_id).values(**analysed_columns(title, text))
+        )
+    return len(rows)
+
+
+def reindex(
+    engine: Engine, *, batch: int = 500, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Re-analyse the stale articles, one committed transaction per batch: an
+    interrupted reindex keeps what it did, and the next one goes on from there."""
+    with engine.connect() as conn:
+        total = stale_count(conn)
+    done = 0
+    while True:
+        with engine.begin() as conn:
+            count = reindex_batch(conn, batch)
+        if not count:
+            return done
+        done += count
+        if progress is not None:
+            progress(done, total)
+
+
+def _stale() -> Any:
+    return or_(Article.analyzer_version.is_(None), Article.analyzer_version != ANALYZER_VERSION)

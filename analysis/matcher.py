@@ -230,10 +230,10 @@ def _term_found(term: Term, hits: _Hits, pattern_ids: Mapping[tuple[str, bool], 
         field_hits = hits.positions.get(field_name, {})
         lists: list[Sequence[int]] = []
         for word in words:
-            pattern = pattern_ids.get((word, False))
-            if pattern is None or pattern not in field_hits:
+            word_pattern = pattern_ids.get((word, False))
+            if word_pattern is None or word_pattern not in field_hits:
                 break
-            lists.append(hits.token_positions(field_name, field_hits[pattern]))
+            lists.append(hits.token_positions(field_name, field_hits[word_pattern]))
         else:
             if _within(lists, term.slop + len(words) - 1):
                 return True

@@ -13,6 +13,7 @@ Terms, "phrases", AND/OR/NOT/-term/+term, parentheses, trailing wildcards, field
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -165,8 +166,8 @@ def _convert(query: str, item: tree.Item, field: str | None) -> Node:
     )
 
 
-def _and(children: object) -> Node:
-    nodes = tuple(children)  # type: ignore[arg-type]
+def _and(children: Iterable[Node]) -> Node:
+    nodes = tuple(children)
     return nodes[0] if len(nodes) == 1 else And(nodes)
 
 

@@ -165,7 +165,7 @@ def _search_scan(session: Session, terms: list[str], limit: int) -> list[Hit]:
     if not include:
         raise SearchSyntaxError("the query has no word to search for")
     haystack = func.lower(func.coalesce(Article.title, "") + " " + Article.text)
-    statement: Select[tuple[int, str]] = (
+    statement: Select[int, str] = (
         select(Article.id, Article.text)
         .where(and_(*(haystack.contains(word, autoescape=True) for word in include)))
         .order_by(func.coalesce(Article.published_at, Article.fetched_at).desc(), Article.id.desc())

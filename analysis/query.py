@@ -17,6 +17,7 @@ not know (`NEAR` without a distance, `W/3`, `ADJ`, …) is a syntax error, never
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -212,8 +213,8 @@ def _convert(query: str, item: tree.Item, field: str | None) -> Node:
     )
 
 
-def _and(children: object) -> Node:
-    nodes = tuple(children)  # type: ignore[arg-type]
+def _and(children: Iterable[Node]) -> Node:
+    nodes = tuple(children)
     return nodes[0] if len(nodes) == 1 else And(nodes)
 
 

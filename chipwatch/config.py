@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alerts.options import AlertConfig, EmailConfig
 from alerts.schedule import ScheduleError, parse_schedule
@@ -193,7 +193,7 @@ _EMAIL_RANGES = {"smtp_port": _PORT, "timeout": _ABOVE_0, "retry_base_seconds": 
 
 
 def _parse_email(checker: _Checker, raw: Mapping[str, Any], folder: Path) -> EmailConfig:
-    keys = {
+    keys: dict[str, type | tuple[type, ...]] = {
         "from": str,
         "smtp_host": str,
         "smtp_port": int,
@@ -422,7 +422,8 @@ class _Checker:
                 f"{self.path}: {where}.{key}: expected {_friendly(names)}, "
                 f"got {type(value).__name__} {value!r}"
             )
-        if within is not None and not within.admits(value):
+        # ranges are given for numeric kinds only, which the check above has just enforced
+        if within is not None and not within.admits(cast(float, value)):
             number = "a whole number" if kind is int else "a number"
             raise ConfigError(
                 f"{self.path}: {where}.{key}: expected {number} {within}, got {value!r}"

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura import bare_extraction
+from trafilatura.settings import Document
 
 from crawler.decoding import replacement_share
 
@@ -66,7 +67,8 @@ def extract_article(
             "outputformat": "%Y-%m-%dT%H:%M:%S%z",
         },
     )
-    if document is None or not (document.text or "").strip():
+    # a Document or None: a dict comes only with the deprecated as_dict=True
+    if not isinstance(document, Document) or not (document.text and document.text.strip()):
         return ExtractionFailure("empty", "no article body found")
     title = _clean(document.title)
     text = _drop_leading_title(normalize_text(document.text), title)

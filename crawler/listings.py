@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -160,7 +161,7 @@ def parse_w3c_date(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _children(el: etree._Element, name: str):  # type: ignore[no-untyped-def]
+def _children(el: etree._Element, name: str) -> Iterator[etree._Element]:
     return (
         child for child in el if isinstance(child.tag, str) and etree.QName(child).localname == name
     )

@@ -132,7 +132,11 @@ class RetryAfterMiddleware(RetryMiddleware):
         middleware.crawler = crawler
         return middleware
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    # Scrapy 2.19 deprecates the `spider` argument (and warns when a method takes it), while
+    # RetryMiddleware's signature still carries it for compatibility.
+    def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
         if response.status in (429, 503) and not request.meta.get("dont_retry"):
             wait = parse_retry_after(response.headers.get(b"Retry-After"))
             if wait is not None:
@@ -175,8 +179,8 @@ class RobotsCrawlDelayMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.robots_useragent = crawler.settings.get("ROBOTSTXT_USER_AGENT")
-        self.default_useragent = crawler.settings.get("USER_AGENT")
+        self.robots_useragent: str | None = crawler.settings.get("ROBOTSTXT_USER_AGENT")
+        self.default_useragent: str = crawler.settings.get("USER_AGENT")
         self.crawl_delays: dict[str, float] = {}
         crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
@@ -190,6 +194,7 @@ class RobotsCrawlDelayMiddleware:
     def robots_parsed(self, robotparser: RobotParser, request: Request) -> None:
         # the agent Scrapy's RobotsTxtMiddleware asks robots.txt about
         agent = self.robots_useragent or request.headers.get(b"User-Agent", self.default_useragent)
+        assert agent is not None  # Headers.get() returns the default when the header is missing
         delay = robotparser.crawl_delay(agent)
         if not delay:
             return

@@ -59,7 +59,10 @@ def make_engine(url: str) -> Engine:
             if not folder.is_dir():
                 raise StorageError(f"{url}: folder {folder} does not exist")
         # How long a writer waits for another one's lock: 30 s, or the URL's ?timeout=
-        timeout = float(parsed.query.get("timeout", DEFAULT_SQLITE_TIMEOUT))  # type: ignore[arg-type]
+        timeout_arg = parsed.query.get("timeout", str(DEFAULT_SQLITE_TIMEOUT))
+        if isinstance(timeout_arg, tuple):  # ?timeout=1&timeout=2
+            raise StorageError(f"{display_url(url)}: ?timeout= is given more than once; keep one")
+        timeout = float(timeout_arg)
         engine = create_engine(url, connect_args={"timeout": timeout})
         event.listen(engine, "connect", partial(_sqlite_on_connect, timeout))
         return engine

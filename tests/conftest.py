@@ -75,7 +75,9 @@ def chipwatch(
 def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run `python -m chipwatch …` as cron would: no TTY, its own process."""
 
-    def run(*args: str, config: Path | None = None, timeout: float = 120, **env: str):
+    def run(
+        *args: str, config: Path | None = None, timeout: float = 120, **env: str
+    ) -> subprocess.CompletedProcess[str]:
         argv = [sys.executable, "-m", "chipwatch"]
         if config is not None:
             argv += ["--config", str(config)]

@@ -66,7 +66,14 @@ class Received:
 
     @property
     def message(self) -> EmailMessage:
-        return message_from_bytes(self.raw, policy=policy.default)  # type: ignore[return-value]
+        return message_from_bytes(self.raw, policy=policy.default)
+
+
+def part_text(message: EmailMessage, subtype: str) -> str:
+    """The text of the message's text/SUBTYPE part ("plain" or "html")."""
+    part = message.get_body((subtype,))
+    assert part is not None, f"the message has no text/{subtype} part"
+    return part.get_content()
 
 
 @dataclass

@@ -23,7 +23,7 @@ from alerts.service import run_alerts
 from chipwatch.config import load_config
 from storage import ArticleRecord, open_database, store_articles, upgrade
 from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
-from tests.smtp import SMTP_ENV, Handler, SmtpServer
+from tests.smtp import SMTP_ENV, Handler, SmtpServer, part_text
 
 _ids = count()
 
@@ -114,8 +114,8 @@ def test_immediate_alert_one_message_per_run_per_rule(tmp_path: Path, smtp: Smtp
     assert message["To"] == "me@example.org"
     assert message["Message-ID"].endswith("@chipwatch.test>")
     assert smtp.handler.received[0].rcpt_tos == ["me@example.org"]
-    text = message.get_body(("plain",)).get_content()
-    html = message.get_body(("html",)).get_content()
+    text = part_text(message, "plain")
+    html = part_text(message, "html")
     assert "«Nvidia»" in text
     assert "«H20»" in text
     assert "«China»" in text
@@ -163,7 +163,7 @@ def test_digest_grouped_by_day_in_the_configured_time_zone(
     (message,) = smtp.handler.messages()
     assert message["Subject"] == "[chipwatch] ascend: 2 new articles"
     assert sorted(smtp.handler.received[0].rcpt_tos) == ["me@example.org", "team@example.org"]
-    text = message.get_body(("plain",)).get_content()
+    text = part_text(message, "plain")
     assert "== Sunday, 01 November 2026 ==" in text
     assert "== Monday, 02 November 2026 ==" in text
     # later the same day: already sent for this slot
@@ -325,7 +325,7 @@ def test_titles_cannot_inject_headers_or_markup(tmp_path: Path, smtp: SmtpServer
     assert "\n" not in message["Subject"]
     assert "\r" not in message["Subject"]
     assert message["Subject"].startswith("[chipwatch] h20: H20 news Bcc: victim@example.org")
-    html = message.get_body(("html",)).get_content()
+    html = part_text(message, "html")
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
     assert "<img" not in html
@@ -345,7 +345,7 @@ def test_without_smtp_messages_become_eml_files(tmp_path: Path) -> None:
     assert message["Subject"] == "[chipwatch] h20: Nvidia H20 zurück"
     assert message["Message-ID"]
     assert message.get_content_type() == "multipart/alternative"
-    assert "Nvidia" in message.get_body(("plain",)).get_content()
+    assert "Nvidia" in part_text(message, "plain")
     assert not list((tmp_path / "mail").glob(".tmp-*"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +35,8 @@ class Crawled:
     site: NewsSite
     config: Path
     db: Path
-    first: object  # CompletedProcess of run 1
-    second: object
+    first: subprocess.CompletedProcess[str]  # run 1
+    second: subprocess.CompletedProcess[str]
     first_log: list
     second_log: list
 
@@ -191,7 +192,9 @@ def test_second_run_is_conditional_and_fetches_no_stored_article(crawled: Crawle
     assert new == 0
 
 
-def test_stats_command_reports_per_source(crawled: Crawled, run_cli: Callable[..., object]) -> None:
+def test_stats_command_reports_per_source(
+    crawled: Crawled, run_cli: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
     result = run_cli("stats", "--runs", "2", config=crawled.config)
     assert result.returncode == 0, result.stderr
     assert "Trap News: 6 articles stored" in result.stdout

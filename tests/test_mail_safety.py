@@ -20,7 +20,7 @@ import pytest
 from alerts.compose import Composed, MatchedArticle, compose, one_line
 from alerts.deliver import SmtpMailer
 from alerts.options import EmailConfig
-from tests.smtp import SMTP_ENV, SmtpServer
+from tests.smtp import SMTP_ENV, SmtpServer, part_text
 
 SENDER = "chipwatch <alerts@chipwatch.test>"
 RECIPIENTS = ("me@example.org", "team@example.org")
@@ -229,7 +229,7 @@ def test_hostile_text_cannot_add_headers_or_end_the_header_block(
     assert_exact_headers(message, expected, composed.message_id)
     assert composed.subject == expected.subject  # what `alerts list` and errors show
     assert message.get_content_type() == "multipart/alternative"
-    text = message.get_body(("plain",)).get_content()
+    text = part_text(message, "plain")
     assert text.splitlines()[:5] == [
         f'New for "{expected.rule}":',
         f"* {expected.title}",
@@ -295,5 +295,5 @@ def test_hostile_message_through_smtp_reaches_only_the_configured_recipients(
     assert received.rcpt_tos == list(RECIPIENTS)
     expected = shown("x From: evil@example.org Bcc: victim@example.org Cc: other@example.org")
     assert_exact_headers(received.message, expected, composed.message_id)
-    text = received.message.get_body(("plain",)).get_content()
+    text = part_text(received.message, "plain")
     assert "  Wire Bcc: source@example.org · 2026-11-02 09:00 UTC · de" in text.splitlines()

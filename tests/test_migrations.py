@@ -278,7 +278,7 @@ def metadata_before_migrations() -> MetaData:
         if table.name == "articles":  # what revision 0002 added
             for name in ("index_surface", "index_de", "index_en", "analyzer_version"):
                 copy._columns.remove(copy.c[name])
-            copy.indexes = {i for i in copy.indexes if "analyzer_version" not in i.name}
+            copy.indexes = {i for i in copy.indexes if "analyzer_version" not in str(i.name)}
     return old
 
 
@@ -312,7 +312,8 @@ def fill(path: Path) -> None:
                     published_at=record.published_at,
                     fetched_at=record.fetched_at,
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
+            assert article_id is not None
             conn.execute(
                 old.tables["urls"]
                 .insert()
@@ -325,7 +326,7 @@ def fill(path: Path) -> None:
                     final=True,
                     failures=0,
                     first_seen=record.fetched_at,
-                    article_id=article_id,
+                    article_id=article_id[0],
                 )
             )
     engine.dispose()

@@ -106,7 +106,7 @@ def test_robots_crawl_delay_outlasts_autothrottle_on_every_response() -> None:
         "http://slow.example/feed.xml",
         "User-agent: chipwatch-test\nCrawl-delay: 3\n\nUser-agent: *\nCrawl-delay: 30\n",
     )
-    slots = crawler.engine.downloader.slots  # type: ignore[union-attr]
+    slots = crawler.engine.downloader.slots
     # jitter 0.5: waits are 0.5–1.5 × the delay, so 6 s keeps every wait >= 3 s
     assert slots["slow.example"].delay == 6.0
     for _ in range(5):
@@ -119,7 +119,7 @@ def test_robots_crawl_delay_outlasts_autothrottle_on_every_response() -> None:
 def test_without_the_crawl_delay_component_autothrottle_shortens_the_delay() -> None:
     crawler, _ = _crawler_with_slots("slow.example", crawl_delay_component=False)
     _robots_parsed(crawler, "http://slow.example/feed.xml", "User-agent: *\nCrawl-delay: 3\n")
-    slot = crawler.engine.downloader.slots["slow.example"]  # type: ignore[union-attr]
+    slot = crawler.engine.downloader.slots["slow.example"]
     slot.delay = 6.0
     _fast_response(crawler, "http://slow.example/a.html", "slow.example")
     assert slot.delay < 6.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,9 +14,17 @@ from analysis.query import And, Meta, Not, Or, QuerySyntaxError, Term, parse_que
 from tests.newsweb import load_seeds, seeds_available
 
 
-def matches(query: str, title: str = "", text: str = "", **meta: str) -> bool:
+def matches(
+    query: str,
+    title: str = "",
+    text: str = "",
+    source: str = "",
+    language: str | None = None,
+    url: str = "",
+) -> bool:
     rules = RuleSet([Rule.parse("r", query)])
-    return bool(rules.match(ArticleView(title=title, text=text, **meta)))
+    view = ArticleView(title=title, text=text, source=source, language=language, url=url)
+    return bool(rules.match(view))
 
 
 # ---- the seed articles, as their README expects -----------------------------------
@@ -187,10 +197,14 @@ WORDS = st.sampled_from(
 )
 
 
-def _render(node: object) -> str:
+# a generated tree: a word, or (operator, children)
+_Tree = str | tuple[str, Any]
+
+
+def _render(node: _Tree) -> str:
     if isinstance(node, str):
         return f'"{node}"' if " " in node or "-" in node else node
-    kind, children = node  # type: ignore[misc]
+    kind, children = node
     if kind == "not":
         return f"NOT {_render(children)}"
     joined = f" {kind.upper()} ".join(_render(c) for c in children)
@@ -207,17 +221,17 @@ trees = st.recursive(
 )
 
 
-def _truth(node: object, present: set[str]) -> bool:
+def _truth(node: _Tree, present: set[str]) -> bool:
     if isinstance(node, str):
         return normalized(node) in present
-    kind, children = node  # type: ignore[misc]
+    kind, children = node
     results = [_truth(c, present) for c in children]
     return all(results) if kind == "and" else any(results)
 
 
 @settings(max_examples=200, deadline=None)
 @given(tree=trees, present=st.sets(WORDS, max_size=6))
-def test_matching_agrees_with_boolean_truth(tree: object, present: set[str]) -> None:
+def test_matching_agrees_with_boolean_truth(tree: _Tree, present: set[str]) -> None:
     """For any AND/OR tree of words and any article holding some of the words, the rule
     matches exactly when the tree is true of the words present."""
     query = _render(tree)

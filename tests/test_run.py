@@ -12,7 +12,7 @@ from chipwatch.demo.articles import DEMO_ARTICLES
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
 from tests.conftest import FAST_CRAWL, chipwatch, write_config
-from tests.smtp import SMTP_ENV, SmtpServer
+from tests.smtp import SMTP_ENV, SmtpServer, part_text
 
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html$"
 
@@ -71,8 +71,7 @@ recipients = ["me@example.org"]
         assert len(wanted) < len(DEMO_ARTICLES)  # the filter had something to filter
         assert '"not_required"' in skipped
         (received,) = smtp.handler.received
-        body = message_from_bytes(received.raw, policy=policy.default).get_body(("plain",))
-        text = body.get_content()
+        text = part_text(message_from_bytes(received.raw, policy=policy.default), "plain")
         alerted = {
             a.title
             for a in rest

@@ -14,9 +14,11 @@ from storage import (
     ArticleRecord,
     ListingState,
     SearchSyntaxError,
+    StorageError,
     UrlOutcome,
     known_keys,
     listing_validators,
+    make_engine,
     open_database,
     pending_retries,
     raw_html,
@@ -69,6 +71,14 @@ def test_one_engine_per_database_in_a_process(tmp_path: Path) -> None:
         assert session.execute(text("SELECT count(*) FROM articles")).scalar() == 0
 
 
+def test_a_repeated_sqlite_timeout_is_a_storage_error(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cw.db'}?timeout=1&timeout=2"
+    with pytest.raises(
+        StorageError, match=r"cw\.db\?timeout=1&timeout=2: \?timeout= is given more"
+    ):
+        make_engine(url)
+
+
 def test_sqlite_runs_in_wal_mode(sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -101,10 +111,9 @@ def test_store_dedupes_by_any_key_url_and_same_source_text(sessions: sessionmake
     assert [r.stored for r in again] == [False, False, False, True]
     assert {r.article_id for r in again[:3]} == {first[0].article_id}
     with sessions() as session:
-        assert (
-            session.scalar(select(Article).where(Article.url == "https://n/a")).text
-            == "Nvidia H20 text"
-        )
+        article = session.scalar(select(Article).where(Article.url == "https://n/a"))
+        assert article is not None
+        assert article.text == "Nvidia H20 text"
         assert known_keys(
             session, ["https://n/a", "https://n/a?x", "https://n/copy", "https://n/new"]
         ) == {"https://n/a", "https://n/a?x", "https://n/copy"}
@@ -115,6 +124,7 @@ def test_raw_html_is_kept_compressed(sessions: sessionmaker[Session]) -> None:
         store_articles(session, [record("https://n/a", "Body text")])
     with sessions() as session:
         article = session.scalar(select(Article))
+        assert article is not None
         assert raw_html(article) == "<p>Body text</p>"
         assert article.published_at == datetime(2025, 9, 1, 10, tzinfo=UTC)
 

@@ -18,6 +18,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from socket import socket
 from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
@@ -38,7 +39,7 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True  # keep-alive connections must not block shutdown
     owner: NewsServer
 
-    def handle_error(self, request: object, client_address: object) -> None:
+    def handle_error(self, request: socket | tuple[bytes, socket], client_address: object) -> None:
         if not self.owner.quiet:
             super().handle_error(request, client_address)
 
@@ -105,7 +106,7 @@ class NewsServer:
     def base_url(self) -> str:
         if self._httpd is None:
             raise RuntimeError("server is not started")
-        host, port = self._httpd.server_address[:2]
+        host, port = self._httpd.socket.getsockname()[:2]  # what server_bind() stored
         return f"http://{host}:{port}"
 
     def bind(self) -> _HTTPServer:

@@ -110,6 +110,7 @@ class CheckSpider(NewsSpider):
         )
 
     def check_failed(self, failure: Failure) -> Iterator[ListingCheck]:
+        # Scrapy attaches the request to the Failure; Twisted's type doesn't declare it
         request = failure.request  # type: ignore[attr-defined]
         _reason, _final, detail = classify_failure(failure)
         response: Any = getattr(failure.value, "response", None)

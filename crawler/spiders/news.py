@@ -69,6 +69,10 @@ class NewsSpider(Spider):
 
     job: CrawlJob
     sources: tuple[SourceConfig, ...]
+    _by_name: dict[str, SourceConfig]
+    max_age: timedelta | None
+    database_url: str
+    max_bytes: int
     _sessions: sessionmaker[Session] | None
 
     def __init__(self, *args: Any, source: str | None = None, **kwargs: Any) -> None:
@@ -325,6 +329,7 @@ class NewsSpider(Spider):
         yield from self.article_requests(listing.entries, source)
 
     def listing_failed(self, failure: Failure) -> None:
+        # Scrapy attaches the request to the Failure; Twisted's type doesn't declare it
         request = failure.request  # type: ignore[attr-defined]
         source = self._by_name[request.meta["source"]]
         kind, _final, detail = classify_failure(failure, self.max_bytes)
@@ -370,9 +375,10 @@ class NewsSpider(Spider):
         )
 
     def article_failed(self, failure: Failure) -> Iterator[PageSkipped]:
+        # Scrapy attaches the request to the Failure; Twisted's type doesn't declare it
         request = failure.request  # type: ignore[attr-defined]
         reason, final, detail = classify_failure(failure, self.max_bytes)
-        status = failure.value.response.status if failure.check(HttpError) else None
+        status = failure.value.response.status if isinstance(failure.value, HttpError) else None
         self.logger.info("%s: article %s: %s", request.meta["source"], request.url, detail)
         yield PageSkipped(
             source=request.meta["source"],
@@ -393,7 +399,7 @@ def classify_failure(failure: Failure, max_bytes: int = 0) -> tuple[str, bool, s
     URL is worth asking for again."""
     exc = failure.value
     too_large = f"larger than max_page_bytes ({max_bytes} bytes)" if max_bytes else "too large"
-    if failure.check(HttpError):
+    if isinstance(exc, HttpError):
         status = exc.response.status
         return f"error:http_{status}", status in FINAL_HTTP_STATUSES, f"HTTP {status}"
     if failure.check(StopDownload):  # ResponseSizeGuard: a body without Content-Length

@@ -7,7 +7,7 @@ The caller passes an open connection, already in its transaction, as
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 
@@ -20,7 +20,7 @@ def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     return not (type_ == "table" and fts.is_fts_table(name))
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """New revisions spell UTCDateTime as the plain type it stores, so that they do not
     depend on the models' code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):

@@ -8,7 +8,6 @@ their boolean tree. Adding rules costs little per article.
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -82,22 +81,30 @@ Slot = tuple[int, ...]  # pattern ids any of which may stand at one token positi
 
 @dataclass
 class _Hits:
-    """Where each pattern occurs in one article: field → pattern → token positions."""
+    """Where each pattern occurs in one article: field → pattern → character offsets in
+    the pattern's haystack. Most rules only ask whether a pattern is present; token
+    positions are worked out only for phrases, NEAR and explanations."""
 
-    positions: dict[str, dict[int, list[int]]] = field(
+    haystack_of: Mapping[int, str]  # pattern → "surface" | "de" | "en"
+    offsets: dict[str, dict[int, list[int]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
     present: set[int] = field(default_factory=set)  # patterns found in any field
-    words: dict[str, list[str]] = field(default_factory=dict)  # field → surface tokens
+    analysed: dict[str, Analyzed] = field(default_factory=dict)
 
     def slot_positions(self, field_name: str, slot: Slot) -> list[int]:
-        field_hits = self.positions.get(field_name)
+        field_hits = self.offsets.get(field_name)
         if not field_hits:
             return []
         found: set[int] = set()
         for pattern in slot:
-            found.update(field_hits.get(pattern, ()))
+            haystack = getattr(self.analysed[field_name], self.haystack_of[pattern])
+            found.update(haystack.count(" ", 0, start) for start in field_hits.get(pattern, ()))
         return sorted(found)
+
+    def words(self, field_name: str) -> list[str]:
+        analysed = self.analysed.get(field_name)
+        return analysed.surface.split(" ") if analysed else []
 
 
 class RuleSet:
@@ -120,11 +127,22 @@ class RuleSet:
             for pattern in set(ids):
                 self._rules_by_pattern[pattern].append(index)
         self._compiled = [_compile(rule.node, self._slots) for rule in self.rules]
+        self._haystack_of = {
+            pattern: _HAYSTACK[kind] for (kind, _), pattern in self._pattern_ids.items()
+        }
+        self._haystack_of = {p: _HAYSTACK[kind] for (kind, _), p in self._pattern_ids.items()}
+        # Word boundaries are part of the patterns (" word " for a whole word, " word" for
+        # a prefix, "word " for a suffix) and of the haystacks (padded with a space at
+        # each end), so the automaton reports only real hits: no check per hit in Python.
         self._automata: dict[str, ahocorasick.Automaton] = {}
         for (kind, text), pattern in self._pattern_ids.items():
             automaton = self._automata.setdefault(_HAYSTACK[kind], ahocorasick.Automaton())
-            existing = automaton.get(text, [])
-            automaton.add_word(text, [*existing, (pattern, kind, len(text))])
+            before = " " if kind in ("surface", "prefix", "de", "en") else ""
+            after = " " if kind in ("surface", "suffix", "de", "en") else ""
+            needle = before + text + after
+            existing = automaton.get(needle, [])
+            # (pattern, how far from the needle's end the word's offset lies)
+            automaton.add_word(needle, [*existing, (pattern, len(needle) - len(before))])
         for automaton in self._automata.values():
             automaton.make_automaton()
 
@@ -170,32 +188,21 @@ class RuleSet:
         return matches
 
     def _scan(self, article: ArticleView) -> _Hits:
-        hits = _Hits()
+        hits = _Hits(self._haystack_of)
         if not self._pattern_ids:
             return hits
         for field_name, analysed in article.analysed_fields():
             if not analysed.surface:
                 continue
-            hits.words[field_name] = analysed.surface.split(" ")
+            hits.analysed[field_name] = analysed
+            field_hits = hits.offsets[field_name]
             for haystack_name, automaton in self._automata.items():
-                haystack = getattr(analysed, haystack_name)
-                starts = [0] + [i + 1 for i, ch in enumerate(haystack) if ch == " "]
-                last = len(haystack) - 1
-                for end, entries in automaton.iter(haystack):
-                    for pattern, kind, length in entries:
-                        start = end - length + 1
-                        at_start = start == 0 or haystack[start - 1] == " "
-                        at_end = end == last or haystack[end + 1] == " "
-                        if (kind in ("surface", "prefix", "de", "en") and not at_start) or (
-                            kind in ("surface", "suffix", "de", "en") and not at_end
-                        ):
-                            continue
-                        position = bisect.bisect_right(starts, start) - 1
-                        hits.positions[field_name][pattern].append(position)
-        for field_hits in hits.positions.values():
+                padded = f" {getattr(analysed, haystack_name)} "
+                for end, entries in automaton.iter(padded):
+                    for pattern, back in entries:
+                        # offset in the unpadded haystack: padded index - 1
+                        field_hits[pattern].append(end - back)
             hits.present.update(field_hits)
-            for positions in field_hits.values():
-                positions.sort()
         return hits
 
 
@@ -272,7 +279,7 @@ def _explain(term: Term, hits: _Hits, found: list[tuple[str, int]]) -> str:
     `nvidia (nvidias)`."""
     field_name, start = found[0]
     length = term.text.count(" ") + 1
-    words = hits.words.get(field_name, [])[start : start + length]
+    words = hits.words(field_name)[start : start + length]
     seen = " ".join(words)
     if all(is_cjk(w) for w in words):
         seen = "".join(words)
@@ -284,22 +291,35 @@ def _term_starts(term: Term, term_slots: tuple[Slot, ...], hits: _Hits) -> list[
     """(field, position) where the term begins: its words in a row, or with a slop all
     within `slop` positions of each other."""
     found: list[tuple[str, int]] = []
+    present = hits.present
+    if not all(any(p in present for p in slot) for slot in term_slots):
+        return found  # a word missing everywhere: no positions to work out
     for field_name in sorted(term.fields):
-        lists = [hits.slot_positions(field_name, slot) for slot in term_slots]
-        if not all(lists):
-            continue
-        if len(lists) == 1:
-            found += [(field_name, p) for p in lists[0]]
-        elif term.slop is None:
-            rest = [set(positions) for positions in lists[1:]]
-            found += [
-                (field_name, p)
-                for p in lists[0]
-                if all(p + i + 1 in positions for i, positions in enumerate(rest))
-            ]
-        elif _within(lists, term.slop + len(lists) - 1):
-            found.append((field_name, min(lists[0])))
+        lists = []
+        for slot in term_slots:
+            positions = hits.slot_positions(field_name, slot)
+            if not positions:
+                break
+            lists.append(positions)
+        else:
+            found += _runs(term, lists, field_name)
     return found
+
+
+def _runs(term: Term, lists: list[list[int]], field_name: str) -> list[tuple[str, int]]:
+    """Where the term's words stand in a row (or, with a slop, close together)."""
+    if len(lists) == 1:
+        return [(field_name, p) for p in lists[0]]
+    if term.slop is None:
+        rest = [set(positions) for positions in lists[1:]]
+        return [
+            (field_name, p)
+            for p in lists[0]
+            if all(p + i + 1 in positions for i, positions in enumerate(rest))
+        ]
+    if _within(lists, term.slop + len(lists) - 1):
+        return [(field_name, min(lists[0]))]
+    return []
 
 
 def _near_found(near: Near, slots: Slots, hits: _Hits) -> bool:

@@ -512,3 +512,34 @@ def test_after_an_upgrade_a_session_can_write_at_once(tmp_path: Path) -> None:
             )
         )
     sessions.kw["bind"].dispose()
+
+
+def test_reindex_redoes_stale_analyses_in_resumable_batches(run_cli: Cli, tmp_path: Path) -> None:
+    config = config_for(tmp_path)
+    db = tmp_path / "chipwatch.db"
+    assert run_cli("init", config=config).returncode == 0
+    sessions = open_database(url_of(db))
+    with sessions.begin() as session:
+        store_articles(
+            session,
+            [
+                article_record(f"https://n.example/{i}", f"Nvidias H20 Exporte {i}")
+                for i in range(5)
+            ],
+        )
+    sessions.kw["bind"].dispose()
+    with sqlite3.connect(db) as conn:  # as if an older analyzer had made three of them
+        conn.execute("UPDATE articles SET analyzer_version = 0, index_de = 'x\nx' WHERE id <= 3")
+    stale = run_cli("search", "nvidia", "--json", config=config)
+    assert stale.stdout.count('"url"') == 5  # a stale analysis is not trusted: analysed afresh
+
+    result = run_cli("reindex", "--batch", "2", config=config)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Reindexed 3 article(s)."
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT DISTINCT analyzer_version FROM articles").fetchall() == [(1,)]
+        (de,) = conn.execute("SELECT index_de FROM articles WHERE id = 1").fetchone()
+    assert de.startswith("nvidias h20 export")
+    again = run_cli("reindex", config=config)
+    assert again.returncode == 0
+    assert again.stdout == ""  # nothing left: silent under cron

@@ -92,6 +92,7 @@ class AlertsBenchResult:
     articles: int
     ruleset_seconds: float
     naive_seconds: float
+    naive_articles: int
     matches: int
 
     @property
@@ -100,7 +101,7 @@ class AlertsBenchResult:
 
     @property
     def naive_rate(self) -> float:
-        return self.articles / self.naive_seconds
+        return self.naive_articles / self.naive_seconds
 
 
 def make_rules(count: int, rng: random.Random) -> list[Rule]:
@@ -169,6 +170,9 @@ def naive_matches(rules: list[Rule], articles: list[ArticleView]) -> list[set[st
     return [{name for name, single in singles if single.match(a)} for a in articles]
 
 
+NAIVE_SAMPLE = 300
+
+
 def run(rules_count: int = 200, articles_count: int = 10_000, seed: int = 7) -> AlertsBenchResult:
     rng = random.Random(seed)
     rules = make_rules(rules_count, rng)
@@ -179,12 +183,14 @@ def run(rules_count: int = 200, articles_count: int = 10_000, seed: int = 7) -> 
     fast = [{m.rule for m in ruleset.match(a)} for a in articles]
     ruleset_seconds = time.perf_counter() - started
 
+    # The baseline is ~100x slower: time it on a sample, and check agreement there.
+    sample = articles[:NAIVE_SAMPLE]
     started = time.perf_counter()
-    slow = naive_matches(rules, articles)
+    slow = naive_matches(rules, sample)
     naive_seconds = time.perf_counter() - started
 
-    if fast != slow:
-        differing = sum(1 for a, b in zip(fast, slow, strict=True) if a != b)
+    if fast[: len(sample)] != slow:
+        differing = sum(1 for a, b in zip(fast, slow, strict=False) if a != b)
         raise AssertionError(f"RuleSet and the naive baseline disagree on {differing} articles")
     return AlertsBenchResult(
         rules=len(rules),
@@ -192,6 +198,7 @@ def run(rules_count: int = 200, articles_count: int = 10_000, seed: int = 7) -> 
         articles=len(articles),
         ruleset_seconds=ruleset_seconds,
         naive_seconds=naive_seconds,
+        naive_articles=len(sample),
         matches=sum(len(m) for m in fast),
     )
 
@@ -203,7 +210,7 @@ def report(result: AlertsBenchResult) -> list[str]:
         f"  one automaton (RuleSet): {result.ruleset_rate:10.0f} articles/s "
         f"({result.ruleset_seconds:.2f} s)",
         f"  naive per-rule baseline: {result.naive_rate:10.0f} articles/s "
-        f"({result.naive_seconds:.2f} s)",
+        f"({result.naive_seconds:.2f} s for the first {result.naive_articles})",
         f"  ratio RuleSet / naive:   {result.ruleset_rate / result.naive_rate:10.2f}x",
     ]
 

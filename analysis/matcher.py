@@ -81,26 +81,27 @@ Slot = tuple[int, ...]  # pattern ids any of which may stand at one token positi
 
 @dataclass
 class _Hits:
-    """Where each pattern occurs in one article: field → pattern → character offsets in
-    the pattern's haystack. Most rules only ask whether a pattern is present; token
-    positions are worked out only for phrases, NEAR and explanations."""
+    """Where each pattern occurs in one article. Most rules only ask whether a pattern
+    is present; token positions are worked out only for phrases, NEAR and explanations."""
 
     haystack_of: Mapping[int, str]  # pattern → "surface" | "de" | "en"
-    offsets: dict[str, dict[int, list[int]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(list))
-    )
+    # field → (pattern, character offset in the pattern's haystack) for every hit
+    raw: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     present: set[int] = field(default_factory=set)  # patterns found in any field
     analysed: dict[str, Analyzed] = field(default_factory=dict)
 
     def slot_positions(self, field_name: str, slot: Slot) -> list[int]:
-        field_hits = self.offsets.get(field_name)
-        if not field_hits:
+        raw = self.raw.get(field_name)
+        if not raw:
             return []
-        found: set[int] = set()
-        for pattern in slot:
-            haystack = getattr(self.analysed[field_name], self.haystack_of[pattern])
-            found.update(haystack.count(" ", 0, start) for start in field_hits.get(pattern, ()))
-        return sorted(found)
+        analysed = self.analysed[field_name]
+        return sorted(
+            {
+                getattr(analysed, self.haystack_of[pattern]).count(" ", 0, start)
+                for pattern, start in raw
+                if pattern in slot
+            }
+        )
 
     def words(self, field_name: str) -> list[str]:
         analysed = self.analysed.get(field_name)
@@ -118,7 +119,7 @@ class RuleSet:
             for term in terms(rule.node):
                 self._term_slots(term)
         for index, rule in enumerate(self.rules):
-            ids = [p for t in _positive_terms(rule.node) for p in self._slots[t][0]]
+            ids = _triggers(rule.node, self._slots) or []
             self._by_rule.append(ids)
             if not ids:
                 self._always.append(index)
@@ -195,26 +196,39 @@ class RuleSet:
             if not analysed.surface:
                 continue
             hits.analysed[field_name] = analysed
-            field_hits = hits.offsets[field_name]
-            for haystack_name, automaton in self._automata.items():
-                padded = f" {getattr(analysed, haystack_name)} "
-                for end, entries in automaton.iter(padded):
-                    for pattern, back in entries:
-                        # offset in the unpadded haystack: padded index - 1
-                        field_hits[pattern].append(end - back)
-            hits.present.update(field_hits)
+            # One comprehension over the automata: the per-hit work stays in C as far
+            # as it can; offsets become token positions only when a phrase or NEAR asks.
+            raw = hits.raw[field_name] = [
+                (pattern, end - back)  # offset in the unpadded haystack
+                for haystack_name, automaton in self._automata.items()
+                for end, entries in automaton.iter(f" {getattr(analysed, haystack_name)} ")
+                for pattern, back in entries
+            ]
+            hits.present.update(pattern for pattern, _ in raw)
         return hits
 
 
-def _positive_terms(node: Node) -> list[Term]:
-    """Terms that can make a rule match (not under a NOT): the automaton's triggers."""
+def _triggers(node: Node, slots: Slots) -> list[int] | None:
+    """Patterns at least one of which every match of `node` contains: the automaton's
+    triggers for the rule. None when no such set exists (a NOT, a metadata test, or an
+    OR with such a branch): then the rule is evaluated for every article. An AND needs
+    only its most selective part, so a rule is woken by its rarest words."""
     if isinstance(node, Term):
-        return [node]
+        return list(slots[node][0])
     if isinstance(node, Near):
-        return [node.left, node.right]
-    if isinstance(node, And | Or):
-        return [t for child in node.children for t in _positive_terms(child)]
-    return []
+        return list(slots[node.left][0])
+    if isinstance(node, Or):
+        found: list[int] = []
+        for child in node.children:
+            part = _triggers(child, slots)
+            if part is None:
+                return None
+            found += part
+        return found
+    if isinstance(node, And):
+        parts = [p for p in (_triggers(child, slots) for child in node.children) if p]
+        return min(parts, key=len) if parts else None
+    return None
 
 
 Predicate = Callable[[_Hits, ArticleView], bool]

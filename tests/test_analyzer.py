@@ -124,3 +124,13 @@ def test_readme_query_syntax_table_parses_and_its_examples_hold() -> None:
         assert matches(query, text), (query, text)
     assert not matches("chip", "Chiphersteller")
     assert not matches('"export control"', "export controls")
+
+
+def test_a_rule_wakes_for_metadata_branches_and_its_rarest_part() -> None:
+    rules = RuleSet(
+        [Rule.parse("meta", "nvidia OR lang:de"), Rule.parse("and", "h20 AND (china OR export)")]
+    )
+    german = ArticleView(title="", text="Ein Bericht ohne den Namen", language="de")
+    assert [m.rule for m in rules.match(german)] == ["meta"]
+    both = ArticleView(title="", text="H20 exports to China", language="en")
+    assert [m.rule for m in rules.match(both)] == ["and"]

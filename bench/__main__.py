@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import alerts as alerts_bench
+from bench import search as search_bench
 from bench.baseline import fetch_pages, time_pool, time_single
 from bench.crawl import LOG_NAME, CrawlRun, run_crawl, write_config
 from bench.site import generate_articles
@@ -64,6 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"a smoke test with {QUICK_ARTICLES} articles",
     )
     parser.add_argument("--seed", type=int, default=2026, help="seed for the generated text")
+    parser.add_argument(
+        "--search-articles",
+        type=int,
+        default=100_000,
+        help="stored articles for the search timing (default 100000)",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
     parser.add_argument(
         "--keep", type=Path, metavar="DIR", help="keep config, database and logs in DIR"
@@ -102,6 +109,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ruleset_articles_per_s": rules_result.ruleset_rate,
         "naive_articles_per_s": rules_result.naive_rate,
         "ratio": rules_result.ruleset_rate / rules_result.naive_rate,
+    }
+    search_result = search_bench.run(args.search_articles if not args.quick else 5_000)
+    print()
+    print("\n".join(search_bench.report(search_result)))
+    results["search"] = {
+        "articles": search_result.articles,
+        "milliseconds": {q: s * 1000 for q, s in search_result.timings.items()},
     }
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

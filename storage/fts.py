@@ -146,9 +146,14 @@ def search(session: Session, query: str, *, limit: int = 20) -> list[Hit]:
     node = rules.rules[0].node
     match = fts5_query(node) if session.get_bind().dialect.name == "sqlite" else None
     hits: list[Hit] = []
-    candidates = _candidates(session, match)
-    for start in range(0, len(candidates), _CHUNK):
-        chunk = candidates[start : start + _CHUNK]
+    offset = 0
+    while True:
+        # Candidates a page at a time, newest first: the first page usually holds the
+        # `limit` newest matches, and SQLite sorts only what a page needs.
+        chunk = _candidates(session, match, offset, _CHUNK)
+        if not chunk:
+            return hits
+        offset += len(chunk)
         articles = {
             a.id: a
             for a in session.scalars(
@@ -162,23 +167,24 @@ def search(session: Session, query: str, *, limit: int = 20) -> list[Hit]:
                 hits.append(Hit(article_id, _snippet(article.text, found[0].matched)))
                 if len(hits) >= limit:
                     return hits
-    return hits
 
 
 _CHUNK = 200
 _NEWEST_FIRST = (func.coalesce(Article.published_at, Article.fetched_at).desc(), Article.id.desc())
 
 
-def _candidates(session: Session, match: str | None) -> list[int]:
+def _candidates(session: Session, match: str | None, offset: int, size: int) -> list[int]:
     if match is None:
-        return list(session.scalars(select(Article.id).order_by(*_NEWEST_FIRST)))
-    statement = text(
+        statement = select(Article.id).order_by(*_NEWEST_FIRST).offset(offset).limit(size)
+        return list(session.scalars(statement))
+    query = text(
         """SELECT a.id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
         WHERE articles_fts MATCH :match
-        ORDER BY coalesce(a.published_at, a.fetched_at) DESC, a.id DESC"""
+        ORDER BY coalesce(a.published_at, a.fetched_at) DESC, a.id DESC
+        LIMIT :size OFFSET :offset"""
     )
     try:
-        return list(session.scalars(statement, {"match": match}))
+        return list(session.scalars(query, {"match": match, "size": size, "offset": offset}))
     except OperationalError as exc:
         raise SearchSyntaxError(f"cannot search for {match!r}: {exc.orig}") from None
 

@@ -33,7 +33,7 @@ CJK_RANGES = (
     "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
     "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 )
-_TOKEN_RE = re.compile(rf"[{CJK_RANGES}]|[^\W_{CJK_RANGES}]+")
+TOKEN_RE = re.compile(rf"[{CJK_RANGES}]|[^\W_{CJK_RANGES}]+")
 _CJK_RE = re.compile(rf"[{CJK_RANGES}]")
 _COMBINING_RE = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # Lucene's GermanNormalizationFilter: an e after a, o or u (not in "qu") is the umlaut's
@@ -80,7 +80,7 @@ def raw_tokens(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKC", text).casefold()
     tokens: list[str] = []
     last_cjk_end = -1
-    for match in _TOKEN_RE.finditer(folded):
+    for match in TOKEN_RE.finditer(folded):
         token = match[0]
         cjk = len(token) == 1 and _CJK_RE.match(token) is not None
         gap = folded[last_cjk_end : match.start()] if cjk and last_cjk_end >= 0 else ""

@@ -6,13 +6,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from analysis.analyzer import BREAK, fold, raw_tokens, token_forms
-from analysis.analyzer import CJK_RANGES as CJK
+from analysis.analyzer import BREAK, TOKEN_RE, fold, raw_tokens, token_forms
 
 Segment = tuple[str, bool]
-
-
-_TOKEN_RE = re.compile(rf"[{CJK}]|[^\W_{CJK}]+")
 
 
 def _word_tests(terms: list[str]) -> list[tuple[str, str]]:
@@ -55,7 +51,7 @@ def find_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     if not tests:
         return []
     spans: list[tuple[int, int]] = []
-    for match in _TOKEN_RE.finditer(text):
+    for match in TOKEN_RE.finditer(text):
         if not _hit(token_forms(match[0].casefold()).surface, tests):
             continue
         if spans and text[spans[-1][1] : match.start()].strip(" -'’") == "":

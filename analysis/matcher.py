@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 
 import ahocorasick
 
@@ -81,25 +83,30 @@ Slot = tuple[int, ...]  # pattern ids any of which may stand at one token positi
 
 @dataclass
 class _Hits:
-    """Where each pattern occurs in one article. Most rules only ask whether a pattern
-    is present; token positions are worked out only for phrases, NEAR and explanations."""
+    """Which patterns occur in one article. Most rules only ask whether a pattern is
+    present, which one pass per haystack answers without a Python step per hit; token
+    positions are worked out (by a second pass over that field) only when a phrase, a
+    NEAR or an explanation asks."""
 
-    haystack_of: Mapping[int, str]  # pattern → "surface" | "de" | "en"
-    # field → (pattern, character offset in the pattern's haystack) for every hit
-    raw: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    ruleset: RuleSet
     present: set[int] = field(default_factory=set)  # patterns found in any field
     analysed: dict[str, Analyzed] = field(default_factory=dict)
+    # field → pattern → character offsets in the pattern's haystack, filled on demand
+    _offsets: dict[str, dict[int, list[int]]] = field(default_factory=dict)
 
     def slot_positions(self, field_name: str, slot: Slot) -> list[int]:
-        raw = self.raw.get(field_name)
-        if not raw:
+        analysed = self.analysed.get(field_name)
+        if analysed is None:
             return []
-        analysed = self.analysed[field_name]
+        offsets = self._offsets.get(field_name)
+        if offsets is None:
+            offsets = self._offsets[field_name] = self.ruleset.offsets(analysed)
+        haystack_of = self.ruleset.haystack_of
         return sorted(
             {
-                getattr(analysed, self.haystack_of[pattern]).count(" ", 0, start)
-                for pattern, start in raw
-                if pattern in slot
+                getattr(analysed, haystack_of[pattern]).count(" ", 0, start)
+                for pattern in slot
+                for start in offsets.get(pattern, ())
             }
         )
 
@@ -127,23 +134,21 @@ class RuleSet:
         for index, ids in enumerate(self._by_rule):
             for pattern in set(ids):
                 self._rules_by_pattern[pattern].append(index)
+        self._triggers = frozenset(self._rules_by_pattern)
         self._compiled = [_compile(rule.node, self._slots) for rule in self.rules]
-        self._haystack_of = {
-            pattern: _HAYSTACK[kind] for (kind, _), pattern in self._pattern_ids.items()
-        }
-        self._haystack_of = {p: _HAYSTACK[kind] for (kind, _), p in self._pattern_ids.items()}
+        self.haystack_of = {p: _HAYSTACK[kind] for (kind, _), p in self._pattern_ids.items()}
         # Word boundaries are part of the patterns (" word " for a whole word, " word" for
         # a prefix, "word " for a suffix) and of the haystacks (padded with a space at
         # each end), so the automaton reports only real hits: no check per hit in Python.
         self._automata: dict[str, ahocorasick.Automaton] = {}
+        self._back = [0] * len(self._pattern_ids)  # from a hit's end back to the word
         for (kind, text), pattern in self._pattern_ids.items():
             automaton = self._automata.setdefault(_HAYSTACK[kind], ahocorasick.Automaton())
             before = " " if kind in ("surface", "prefix", "de", "en") else ""
             after = " " if kind in ("surface", "suffix", "de", "en") else ""
             needle = before + text + after
-            existing = automaton.get(needle, [])
-            # (pattern, how far from the needle's end the word's offset lies)
-            automaton.add_word(needle, [*existing, (pattern, len(needle) - len(before))])
+            automaton.add_word(needle, (*automaton.get(needle, ()), pattern))
+            self._back[pattern] = len(needle) - len(before)
         for automaton in self._automata.values():
             automaton.make_automaton()
 
@@ -177,8 +182,8 @@ class RuleSet:
     def match(self, article: ArticleView) -> list[Match]:
         hits = self._scan(article)
         candidates = set(self._always)
-        for pattern in hits.present:
-            candidates.update(self._rules_by_pattern.get(pattern, ()))
+        for pattern in hits.present & self._triggers:
+            candidates.update(self._rules_by_pattern[pattern])
         matches = []
         for index in sorted(candidates):
             if self._compiled[index](hits, article):
@@ -189,23 +194,31 @@ class RuleSet:
         return matches
 
     def _scan(self, article: ArticleView) -> _Hits:
-        hits = _Hits(self._haystack_of)
+        hits = _Hits(self)
         if not self._pattern_ids:
             return hits
+        present = hits.present
         for field_name, analysed in article.analysed_fields():
             if not analysed.surface:
                 continue
             hits.analysed[field_name] = analysed
-            # One comprehension over the automata: the per-hit work stays in C as far
-            # as it can; offsets become token positions only when a phrase or NEAR asks.
-            raw = hits.raw[field_name] = [
-                (pattern, end - back)  # offset in the unpadded haystack
-                for haystack_name, automaton in self._automata.items()
-                for end, entries in automaton.iter(f" {getattr(analysed, haystack_name)} ")
-                for pattern, back in entries
-            ]
-            hits.present.update(pattern for pattern, _ in raw)
+            for haystack_name, automaton in self._automata.items():
+                # map/itemgetter/chain keep the per-hit work in C
+                haystack = f" {getattr(analysed, haystack_name)} "
+                present.update(chain.from_iterable(map(_SECOND, automaton.iter(haystack))))
         return hits
+
+    def offsets(self, analysed: Analyzed) -> dict[int, list[int]]:
+        """pattern → character offsets of its hits in its (unpadded) haystack."""
+        found: dict[int, list[int]] = defaultdict(list)
+        for haystack_name, automaton in self._automata.items():
+            for end, patterns in automaton.iter(f" {getattr(analysed, haystack_name)} "):
+                for pattern in patterns:
+                    found[pattern].append(end - self._back[pattern])
+        return found
+
+
+_SECOND = itemgetter(1)
 
 
 def _triggers(node: Node, slots: Slots) -> list[int] | None:
@@ -238,11 +251,11 @@ Slots = Mapping[Term, tuple[Slot, ...]]
 def _compile(node: Node, slots: Slots) -> Predicate:
     """The rule's tree as nested closures with pattern ids resolved once: the hot path.
     (`_evaluate` walks the tree again, for matched rules only, to say why.)"""
+    if _is_single_slot(node, slots):
+        patterns = frozenset(_single_slot_patterns(node, slots))
+        return lambda hits, _article: not patterns.isdisjoint(hits.present)
     if isinstance(node, Term):
         term_slots = slots[node]
-        if len(term_slots) == 1 and node.fields == TEXT_FIELDS:
-            (only,) = term_slots
-            return lambda hits, _article: any(p in hits.present for p in only)
         return lambda hits, _article: bool(_term_starts(node, term_slots, hits))
     if isinstance(node, Near):
         return lambda hits, _article: _near_found(node, slots, hits)
@@ -263,6 +276,21 @@ def _compile(node: Node, slots: Slots) -> Predicate:
         return any(part(hits, article) for part in parts)
 
     return any_of
+
+
+def _is_single_slot(node: Node, slots: Slots) -> bool:
+    """A one-word term in any text field, or an OR of such terms: true as soon as one of
+    its patterns is present anywhere, so one set test answers it (no positions)."""
+    if isinstance(node, Term):
+        return len(slots[node]) == 1 and node.fields == TEXT_FIELDS
+    return isinstance(node, Or) and all(_is_single_slot(child, slots) for child in node.children)
+
+
+def _single_slot_patterns(node: Node, slots: Slots) -> list[int]:
+    if isinstance(node, Term):
+        return list(slots[node][0])
+    assert isinstance(node, Or)
+    return [p for child in node.children for p in _single_slot_patterns(child, slots)]
 
 
 def _evaluate(node: Node, hits: _Hits, article: ArticleView, slots: Slots, why: list[str]) -> bool:

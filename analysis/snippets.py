@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from itertools import chain
 
 from analysis.analyzer import BREAK, TOKEN_RE, fold, raw_tokens, token_forms
 
@@ -47,27 +49,35 @@ def _hit(surface: str, tests: list[tuple[str, str]]) -> bool:
 def find_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """Character spans of the words the matcher matched (folded as the analyzer folds),
     neighbouring ones merged."""
-    tests = _word_tests(terms)
+    return list(_spans(text, _word_tests(terms)))
+
+
+def _spans(text: str, tests: list[tuple[str, str]]) -> Iterator[tuple[int, int]]:
+    """find_spans, lazily: a snippet needs only the spans up to its end."""
     if not tests:
-        return []
-    spans: list[tuple[int, int]] = []
+        return
+    pending: tuple[int, int] | None = None
     for match in TOKEN_RE.finditer(text):
         if not _hit(token_forms(match[0].casefold()).surface, tests):
             continue
-        if spans and text[spans[-1][1] : match.start()].strip(" -'’") == "":
-            spans[-1] = (spans[-1][0], match.end())
-        else:
-            spans.append((match.start(), match.end()))
-    return spans
+        if pending and text[pending[1] : match.start()].strip(" -'’") == "":
+            pending = (pending[0], match.end())
+            continue
+        if pending:
+            yield pending
+        pending = (match.start(), match.end())
+    if pending:
+        yield pending
 
 
 def snippet(text: str, terms: list[str], width: int = 110) -> list[Segment]:
     """About 2×width characters around the first match, with every match inside marked."""
     text = unicodedata.normalize("NFC", re.sub(r"\s+", " ", text)).strip()
-    spans = find_spans(text, terms)
-    if not spans:
+    spans = _spans(text, _word_tests(terms))
+    first_span = next(spans, None)
+    if first_span is None:
         return [(text[: 2 * width] + ("…" if len(text) > 2 * width else ""), False)]
-    first = spans[0][0]
+    first = first_span[0]
     start = max(0, first - width)
     end = min(len(text), first + width)
     if start > 0:
@@ -78,8 +88,10 @@ def snippet(text: str, terms: list[str], width: int = 110) -> list[Segment]:
         end = space if space > first else end
     segments: list[Segment] = [("…", False)] if start > 0 else []
     cursor = start
-    for span_start, span_end in spans:
-        if span_end <= start or span_start >= end:
+    for span_start, span_end in chain([first_span], spans):
+        if span_start >= end:
+            break
+        if span_end <= start:
             continue
         span_start, span_end = max(span_start, start), min(span_end, end)
         if span_start > cursor:

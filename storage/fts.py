@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -37,7 +37,7 @@ from analysis.query import (
 from analysis.snippets import snippet
 from storage.analysed import article_view, with_analysis
 from storage.errors import StorageError
-from storage.models import Article
+from storage.models import NEWEST_FIRST, Article
 
 # Layout 1 (revision 0001): title and text, tokenised by FTS5's unicode61.
 _LAYOUT_1 = (
@@ -148,9 +148,10 @@ def search(session: Session, query: str, *, limit: int = 20) -> list[Hit]:
     hits: list[Hit] = []
     offset = 0
     while True:
-        # Candidates a page at a time, newest first: the first page usually holds the
-        # `limit` newest matches, and SQLite sorts only what a page needs.
-        chunk = _candidates(session, match, offset, _CHUNK)
+        # Candidates a page at a time, newest first: the first page, twice the limit,
+        # usually holds the `limit` newest matches (the index query is nearly exact).
+        size = _CHUNK if offset else min(_CHUNK, max(40, 2 * limit))
+        chunk = _candidates(session, match, offset, size)
         if not chunk:
             return hits
         offset += len(chunk)
@@ -170,23 +171,40 @@ def search(session: Session, query: str, *, limit: int = 20) -> list[Hit]:
 
 
 _CHUNK = 200
-_NEWEST_FIRST = (func.coalesce(Article.published_at, Article.fetched_at).desc(), Article.id.desc())
+# Up to this many matches, sorting them all by date is cheapest; beyond, walking the
+# newest-first index (models.NEWEST_FIRST) and testing each entry against the set of
+# matches finds a page of them long before the index ends.
+_FEW = 2_000
 
 
 def _candidates(session: Session, match: str | None, offset: int, size: int) -> list[int]:
     if match is None:
-        statement = select(Article.id).order_by(*_NEWEST_FIRST).offset(offset).limit(size)
+        statement = select(Article.id).order_by(*NEWEST_FIRST).offset(offset).limit(size)
         return list(session.scalars(statement))
-    query = text(
-        """SELECT a.id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-        WHERE articles_fts MATCH :match
-        ORDER BY coalesce(a.published_at, a.fetched_at) DESC, a.id DESC
-        LIMIT :size OFFSET :offset"""
-    )
+    params = {"match": match, "size": size, "offset": offset, "few": _FEW}
     try:
-        return list(session.scalars(query, {"match": match, "size": size, "offset": offset}))
+        many = session.scalar(_COUNT_UP_TO, params) >= _FEW
+        return list(session.scalars(_WALK_INDEX if many else _SORT_MATCHES, params))
     except OperationalError as exc:
         raise SearchSyntaxError(f"cannot search for {match!r}: {exc.orig}") from None
+
+
+_COUNT_UP_TO = text(
+    "SELECT count(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match"
+    " LIMIT :few)"
+)
+_SORT_MATCHES = text(
+    """SELECT a.id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+    WHERE articles_fts MATCH :match
+    ORDER BY coalesce(a.published_at, a.fetched_at) DESC, a.id DESC
+    LIMIT :size OFFSET :offset"""
+)
+_WALK_INDEX = text(
+    """SELECT a.id FROM articles a INDEXED BY ix_articles_newest
+    WHERE a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match)
+    ORDER BY coalesce(a.published_at, a.fetched_at) DESC, a.id DESC
+    LIMIT :size OFFSET :offset"""
+)
 
 
 def fts5_query(node: Node) -> str | None:

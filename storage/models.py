@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -103,6 +104,12 @@ class Article(Base):
     analyzer_version: Mapped[int | None] = mapped_column(index=True)
 
     urls: Mapped[list[UrlState]] = relationship(back_populates="article")
+
+
+# Search and listings show articles newest first: this index lets them walk the archive
+# in that order and stop after a page, instead of sorting every match (storage/fts.py).
+NEWEST_FIRST = (func.coalesce(Article.published_at, Article.fetched_at).desc(), Article.id.desc())
+Index("ix_articles_newest", *NEWEST_FIRST)
 
 
 class UrlState(Base):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from storage import (
     SearchSyntaxError,
     StorageError,
     UrlOutcome,
+    fts,
     known_keys,
     listing_validators,
     make_engine,
@@ -232,3 +235,38 @@ def test_full_text_search_handles_hyphens_umlauts_and_negation(
         assert "[H20]" in search(session, "h20")[0].snippet
         with pytest.raises(SearchSyntaxError):
             search(session, "   ")
+
+
+def test_search_pages_newest_first_whether_it_sorts_matches_or_walks_the_index(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Few matches are sorted; many are found by walking the newest-first index. Both
+    give the same order: newest published (or, unpublished, fetched) first, and pages
+    that continue each other."""
+    rng = random.Random(3)
+    records = []
+    for i in range(300):
+        text_ = "Nvidia H20 Lieferung" if i % 3 else "Huawei Ascend Lieferung"
+        item = record(f"https://n/{i}", f"{text_} Nummer {i}")
+        day = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=rng.randrange(5000))
+        published = None if i % 7 == 0 else day
+        records.append(replace(item, published_at=published, fetched_at=day))
+    with sessions.begin() as session:
+        store_articles(session, records)
+    with sessions() as session:
+        newest_first = sorted(
+            (a for a in session.scalars(select(Article)) if "Nvidia" in a.text),
+            key=lambda a: (a.published_at or a.fetched_at, a.id),
+            reverse=True,
+        )
+        expected = [a.id for a in newest_first]
+        sorted_all = [h.article_id for h in search(session, "nvidia h20", limit=500)]
+        monkeypatch.setattr(fts, "_FEW", 10)
+        walked = [h.article_id for h in search(session, "nvidia h20", limit=500)]
+        plan = session.execute(
+            text("EXPLAIN QUERY PLAN " + str(fts._WALK_INDEX)),
+            {"match": "x", "size": 1, "offset": 0},
+        ).all()
+    assert sorted_all == expected
+    assert walked == expected
+    assert any("USING INDEX ix_articles_newest" in str(row) for row in plan)

@@ -19,6 +19,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura import bare_extraction
 from trafilatura.settings import Document
 
+from analysis.analyzer import Analyzed, analyze
 from crawler.decoding import replacement_share
 
 MIN_TEXT_CHARS = 200
@@ -41,6 +42,9 @@ class ExtractedArticle:
     site_name: str | None
     published_at: datetime | None
     language: str | None
+    # The text as the analyzer sees it, worked out here in the extraction worker so the
+    # crawl's main process neither analyses it for `require` nor again to store it.
+    analysed: Analyzed | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ def extract_article(
         site_name=_clean(document.sitename),
         published_at=parse_extracted_date(document.date),
         language=detect_language(text, html, language_hint),
+        analysed=analyze(text),
     )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from analysis.analyzer import Analyzed
+
 
 @dataclass(frozen=True)
 class RawPage:
@@ -37,6 +39,7 @@ class ExtractedPage:
     site_name: str | None
     published_at: datetime | None
     language: str | None
+    analysed_text: Analyzed | None = None  # analysis.analyzer's forms of `text`
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
+from analysis.analyzer import Analyzed, analyze
 from analysis.matcher import ArticleView, RuleSet
 from crawler.errors import CrawlError
 
@@ -52,11 +53,23 @@ class SourceConfig:
     require: str | None = None  # a query: only matching articles are stored
     require_rules: RuleSet | None = field(default=None, repr=False, compare=False)
 
-    def accepts(self, *, title: str, text: str, language: str | None, url: str) -> bool:
-        """Does an article pass this source's `require` query?"""
+    def accepts(
+        self,
+        *,
+        title: str,
+        text: str,
+        language: str | None,
+        url: str,
+        analysed_text: Analyzed | None = None,
+    ) -> bool:
+        """Does an article pass this source's `require` query? (`analysed_text`: the
+        text's analysis when the caller has it, so it is not analysed twice.)"""
         if self.require_rules is None:
             return True
-        view = ArticleView(title=title, text=text, source=self.name, language=language, url=url)
+        analysed = (analyze(title), analysed_text) if analysed_text is not None else None
+        view = ArticleView(
+            title=title, text=text, source=self.name, language=language, url=url, analysed=analysed
+        )
         return bool(self.require_rules.match(view))
 
     @property

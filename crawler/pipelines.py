@@ -94,7 +94,11 @@ class ExtractPipeline:
         source = self.sources.get(item.source)
         title = result.title or item.listing_title
         if source is not None and not source.accepts(
-            title=title or "", text=result.text, language=result.language, url=item.url
+            title=title or "",
+            text=result.text,
+            language=result.language,
+            url=item.url,
+            analysed_text=result.analysed,
         ):
             return _skipped(item, "skipped:not_required", final=True, detail=source.require or "")
         return ExtractedPage(
@@ -108,6 +112,7 @@ class ExtractPipeline:
             site_name=result.site_name,
             published_at=choose_published(item.listing_published, result.published_at),
             language=result.language,
+            analysed_text=result.analysed,
         )
 
 
@@ -338,6 +343,7 @@ def _record(article: ExtractedPage) -> ArticleRecord:
         site_name=article.site_name,
         published_at=article.published_at,
         language=article.language,
+        analysed_text=article.analysed_text,
         html=page.html,
         status=page.status,
     )

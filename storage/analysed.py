@@ -23,10 +23,13 @@ def with_analysis() -> Any:
     return undefer_group("analysis")
 
 
-def analysed_columns(title: str | None, text: str) -> dict[str, Any]:
+def analysed_columns(
+    title: str | None, text: str, analysed_text: Analyzed | None = None
+) -> dict[str, Any]:
     """The stored form of an article's analysis: each of the three forms as title and
-    text on two lines."""
-    head, body = analyze(title or ""), analyze(text)
+    text on two lines. `analysed_text`: the text's analysis if already done (by the
+    crawl's extraction worker), so it is not done twice."""
+    head, body = analyze(title or ""), analysed_text or analyze(text)
     return {
         "index_surface": f"{head.surface}\n{body.surface}",
         "index_de": f"{head.de}\n{body.de}",

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from analysis.analyzer import Analyzed
 from storage.analysed import analysed_columns
 from storage.models import Article, UrlState, utcnow
 
@@ -34,6 +35,7 @@ class ArticleRecord:
     site_name: str | None = None
     published_at: datetime | None = None
     language: str | None = None
+    analysed_text: Analyzed | None = None  # the text's analysis, when the caller has it
     html: str | None = None
     status: int | None = 200
     fetched_at: datetime = field(default_factory=utcnow)
@@ -97,7 +99,7 @@ def store_articles(session: Session, records: Sequence[ArticleRecord]) -> list[S
                 text=record.text,
                 content_hash=record.content_hash,
                 raw_html=zlib.compress(record.html.encode("utf-8"), 6) if record.html else None,
-                **analysed_columns(record.title, record.text),
+                **analysed_columns(record.title, record.text, record.analysed_text),
             )
             session.add(article)
             session.flush()

@@ -13,6 +13,7 @@ import pytest
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
 from crawler.urls import canonicalize, url_key
+from storage.analysed import analysed_columns
 from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
 from tests.newsweb import (
     load_seed_articles,
@@ -201,3 +202,20 @@ def test_stats_command_reports_per_source(
     assert "not_html 1" in result.stdout
     assert "too_large 1" in result.stdout
     assert "http_404 1" in result.stdout
+
+
+def test_stored_analysis_is_the_analyzers_own(crawled: Crawled) -> None:
+    """The extraction worker analyses the text once; what is stored must be exactly what
+    the analyzer makes of the stored title and text."""
+    rows = crawled.rows(
+        "SELECT title, text, index_surface, index_de, index_en, analyzer_version FROM articles"
+    )
+    assert rows
+    for title, text_, surface, de, en, version in rows:
+        expected = analysed_columns(title, text_)
+        assert (surface, de, en, version) == (
+            expected["index_surface"],
+            expected["index_de"],
+            expected["index_en"],
+            expected["analyzer_version"],
+        )

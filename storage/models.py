@@ -102,8 +102,61 @@ class Article(Base):
     index_de: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_group="analysis")
     index_en: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_group="analysis")
     analyzer_version: Mapped[int | None] = mapped_column(index=True)
+    # The analyse stage (chipwatch.analyse): entity tags, duplicates, stories. Pending
+    # while `stage_version` is NULL or older than the stage's; `analysed_seq` is the
+    # order in which the stage (one writer per database) finished articles, and what
+    # alert rules' watermarks count: ids are handed out before commit, so with several
+    # writers a lower id can appear after a higher one, a sequence number cannot.
+    stage_version: Mapped[int | None] = mapped_column(index=True)
+    analysed_seq: Mapped[int | None] = mapped_column(index=True, unique=True)
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stories.id", ondelete="SET NULL"), index=True
+    )
+    # Near-duplicate signature (analysis.dedup), kept so the index can be rebuilt.
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     urls: Mapped[list[UrlState]] = relationship(back_populates="article")
+    mentions: Mapped[list[Mention]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Story(Base):
+    """One real-world event or announcement, as reported by one or more articles (in
+    any language): what an alert rule fires for once."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str | None] = mapped_column(Text)  # its first article's
+    first_seen: Mapped[datetime] = mapped_column(index=True)  # its first article's date
+    last_seen: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    article_count: Mapped[int] = mapped_column(default=0)
+
+
+class Mention(Base):
+    """One entity tag in one article (analysis.tagger): which registry entry, by which
+    alias, where, and the rule that let it through."""
+
+    __tablename__ = "mentions"
+    __table_args__ = (Index("ix_mentions_entity_article", "entity", "article_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    entity: Mapped[str] = mapped_column(String(100))
+    alias: Mapped[str] = mapped_column(Text)
+    field: Mapped[str] = mapped_column(String(16))  # title | text
+    start: Mapped[int]
+    end: Mapped[int]
+    rule: Mapped[str] = mapped_column(String(64))
+
+    article: Mapped[Article] = relationship(back_populates="mentions")
 
 
 # Search and listings show articles newest first: this index lets them walk the archive
@@ -202,6 +255,11 @@ class AlertMatch(Base):
     matched_terms: Mapped[list[str]] = mapped_column(default=list)
     message_id: Mapped[int | None] = mapped_column(
         ForeignKey("alert_messages.id", ondelete="SET NULL"), index=True
+    )
+    # The article's story when matched: a rule alerts once per story; later articles
+    # of an alerted story are sent as updates.
+    story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stories.id", ondelete="SET NULL"), index=True
     )
 
     article: Mapped[Article] = relationship()

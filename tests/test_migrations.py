@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.naming import conv
 
 from storage import (
-    AlertMatch,
     AlertMessage,
     AlertRuleState,
     Article,
@@ -255,6 +254,23 @@ def test_db_upgrade_leaves_a_database_that_is_not_chipwatchs_alone(
 # ---- a database made before migrations ------------------------------------------------
 
 
+# What the revisions after 0.1.0 added, left out of its metadata.
+ADDED_TABLES = {"stories", "mentions"}  # 0004
+ADDED_COLUMNS = {
+    "articles": (
+        *("index_surface", "index_de", "index_en", "analyzer_version"),  # 0002
+        *("stage_version", "analysed_seq", "duplicate_of", "story_id", "signature"),  # 0004
+    ),
+    "alert_matches": ("story_id",),  # 0004
+}
+ADDED_INDEXES = {
+    "ix_articles_analyzer_version",  # 0002
+    "ix_articles_newest",  # 0003
+    *("ix_articles_stage_version", "ix_articles_analysed_seq", "ix_articles_duplicate_of"),
+    *("ix_articles_story_id", "ix_alert_matches_story_id"),  # 0004
+}
+
+
 def metadata_before_migrations() -> MetaData:
     """Base.metadata as chipwatch 0.1.0 had it: no naming convention, so SQLAlchemy's
     default names the indexes (ix_<table>_<column>, as now) and leaves primary keys,
@@ -262,15 +278,20 @@ def metadata_before_migrations() -> MetaData:
     but for the order of two constraints in alert_matches.)"""
     old = MetaData()
     for table in Base.metadata.sorted_tables:
+        if table.name in ADDED_TABLES:
+            continue
         copy = table.to_metadata(old)
         for constraint in copy.constraints:
             if isinstance(constraint.name, conv):
                 constraint.name = None
-        if table.name == "articles":  # what revision 0002 added
-            for name in ("index_surface", "index_de", "index_en", "analyzer_version"):
-                copy._columns.remove(copy.c[name])
-            added = ("ix_articles_analyzer_version", "ix_articles_newest")  # by 0002, 0003
-            copy.indexes = {i for i in copy.indexes if i.name not in added}
+        for name in ADDED_COLUMNS.get(table.name, ()):
+            copy._columns.remove(copy.c[name])
+        copy.indexes = {i for i in copy.indexes if i.name not in ADDED_INDEXES}
+        added = set(ADDED_COLUMNS.get(table.name, ()))
+        copy.foreign_keys = {fk for fk in copy.foreign_keys if fk.parent.name not in added}
+        copy.constraints = {
+            c for c in copy.constraints if not any(col.name in added for col in c.columns)
+        }
     return old
 
 
@@ -369,9 +390,16 @@ def add_outbox(session: Session, moment: datetime) -> None:
     )
     session.add(message)
     session.flush()
-    session.add(
-        AlertMatch(
-            rule="ascend", article_id=first_id, matched_terms=["huawei"], message_id=message.id
+    session.execute(  # the columns 0.1.0 had
+        metadata_before_migrations()
+        .tables["alert_matches"]
+        .insert()
+        .values(
+            rule="ascend",
+            article_id=first_id,
+            matched_terms=["huawei"],
+            message_id=message.id,
+            matched_at=moment,
         )
     )
 

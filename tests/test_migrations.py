@@ -16,6 +16,7 @@ from alembic import command
 from sqlalchemy import MetaData, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.naming import conv
+from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
 from storage import (
     AlertMessage,
@@ -288,9 +289,16 @@ def metadata_before_migrations() -> MetaData:
             copy._columns.remove(copy.c[name])
         copy.indexes = {i for i in copy.indexes if i.name not in ADDED_INDEXES}
         added = set(ADDED_COLUMNS.get(table.name, ()))
-        copy.foreign_keys = {fk for fk in copy.foreign_keys if fk.parent.name not in added}
+        copy.foreign_keys.difference_update(
+            [fk for fk in copy.foreign_keys if fk.parent.name in added]
+        )
         copy.constraints = {
-            c for c in copy.constraints if not any(col.name in added for col in c.columns)
+            c
+            for c in copy.constraints
+            if not (
+                isinstance(c, ColumnCollectionConstraint)
+                and any(col.name in added for col in c.columns)
+            )
         }
     return old
 

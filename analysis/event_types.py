@@ -5,7 +5,7 @@ a report and its denial, a US measure and China's reply, results and a rumour �
 story grouper compares the event types of two articles' leads. Each type lists word
 beginnings in English and German, matched on the analyzer's folded text (case, accents
 and umlauts folded: "Börsengang" is "borsengang"), a few German split verbs ("weist …
-zurück"), and Chinese words, matched as substrings.
+zurück"), and Chinese words.
 
 The list is short on purpose: types that news in this field reports, not a taxonomy.
 """
@@ -15,8 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import ahocorasick
+
 from analysis.analyzer import fold
 
+# fmt: off
 # (type, English and German word beginnings, German split verbs as "stem … particle",
 #  Chinese words)
 _LEXICON: tuple[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
@@ -160,78 +163,59 @@ _LEXICON: tuple[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], .
         ("警告", "违反"),
     ),
 )
+# fmt: on
 
 EVENT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(entry[0] for entry in _LEXICON))
 
 
-def _word_pattern(cues: Iterable[str]) -> str:
-    folded = sorted({fold(c) for c in cues}, key=len, reverse=True)
-    return "|".join(r"(?<![a-z0-9])" + re.escape(c).replace(r"\ ", " ") for c in folded)
-
-
-def _split_pattern(cues: Iterable[str]) -> str:
+def _split_pattern(kind: str, cues: Iterable[str]) -> str:
     # "weist zurück" also matches "weist den Vorwurf … zurück": up to six words between.
     parts = []
     for cue in cues:
         stem, particle = fold(cue).rsplit(" ", 1)
         parts.append(rf"(?<![a-z0-9]){re.escape(stem)}(?: [^ ]+){{0,6}} {re.escape(particle)}\b")
-    return "|".join(parts)
+    return f"(?P<{kind}>" + "|".join(parts) + ")"
 
 
-_WORD_RES: dict[str, re.Pattern[str]] = {}
-_ZH: dict[str, tuple[str, ...]] = {}
-for _type, _words, _splits, _zh in _LEXICON:
-    pattern = _word_pattern(_words)
-    if _splits:
-        pattern += "|" + _split_pattern(_splits)
-    _WORD_RES[_type] = re.compile(pattern)
-    _ZH[_type] = _zh
+# One Aho-Corasick automaton over every cue, folded (Chinese words fold to characters
+# with spaces between, as the text does): one pass over a text finds them all.
+_AUTOMATON = ahocorasick.Automaton()
+for _kind, _words, _splits, _zh in _LEXICON:
+    for _cue in (*_words, *_zh):
+        _folded = fold(_cue)
+        _AUTOMATON.add_word(_folded, (_kind, len(_folded)))
+_AUTOMATON.make_automaton()
+_SPLIT_RE = re.compile(
+    "|".join(_split_pattern(kind, splits) for kind, _w, splits, _z in _LEXICON if splits)
+)
+
+
+def _matches(text: str) -> list[tuple[int, str]]:
+    """(start in the folded text, type) of every cue, one per type and start: a cue
+    matches at the start of a word and may end inside it (word beginnings)."""
+    folded = fold(text)
+    found: set[tuple[int, str]] = set()
+    for end, (kind, length) in _AUTOMATON.iter(folded):
+        start = end - length + 1
+        if start == 0 or folded[start - 1] == " ":
+            found.add((start, kind))
+    for m in _SPLIT_RE.finditer(folded):
+        if m.lastgroup is not None:
+            found.add((m.start(), m.lastgroup))
+    return sorted(found)
 
 
 def event_cues(text: str) -> dict[str, float]:
     """How often each event type is cued in the text (types without a cue are absent).
-    Chinese words are looked for in any text (a German or English article may quote
-    one), and German and English cues in any text too: they do not collide."""
-    folded = fold(text)
-    # fold() puts spaces between CJK characters: match Chinese on the raw text
-    found: dict[str, float] = {}
-    for kind, regex in _WORD_RES.items():
-        count = len(regex.findall(folded))
-        count += sum(text.count(word) for word in _ZH[kind])
-        if count:
-            found[kind] = found.get(kind, 0.0) + float(count)
-    return found
-
-
-
-
-def token_index(text: str, position: int) -> int:
-    """How many folded tokens come before `position` in the raw text."""
-    return len(fold(text[:position]).split())
-
-
-def _first_cue(text: str) -> tuple[int, str] | None:
-    """(token index, type) of the earliest cue: folded and raw text differ in length,
-    so positions are compared as token counts."""
-    folded = fold(text)
-    best: tuple[int, str] | None = None
-    for kind, regex in _WORD_RES.items():
-        m = regex.search(folded)
-        if m is not None:
-            at = folded.count(" ", 0, m.start())
-            if best is None or at < best[0]:
-                best = (at, kind)
-        for word in _ZH[kind]:
-            i = text.find(word)
-            if i >= 0:
-                at = token_index(text, i)
-                if best is None or at < best[0]:
-                    best = (at, kind)
-    return best
+    Cues of all three languages are looked for in any text: they do not collide, and a
+    German or English article may quote a Chinese word."""
+    counts: dict[str, float] = {}
+    for _start, kind in _matches(text):
+        counts[kind] = counts.get(kind, 0.0) + 1.0
+    return counts
 
 
 def first_event_type(text: str) -> str | None:
     """The type of the earliest cue in the text (None without one)."""
-    found = _first_cue(text)
-    return found[1] if found else None
-
+    found = _matches(text)
+    return found[0][1] if found else None

@@ -76,7 +76,7 @@ _PCT_RE = "|".join(re.escape(s) for s in _PERCENT_WORDS)
 # a number with an optional scale and an optional currency after it.
 _FIGURE_RE = re.compile(
     rf"(?P<sign>{_SIGN_RE})\s?(?P<n1>{_NUM})(?:\s?(?P<s1>{_SCALE_RE})\.?(?![a-z]))?"
-    rf"|(?<![\w.,])(?P<n2>{_NUM})\s?(?:(?P<pct>{_PCT_RE})"
+    rf"|(?<![A-Za-z0-9.,])(?P<n2>{_NUM})\s?(?:(?P<pct>{_PCT_RE})"
     rf"|(?:(?P<s2>{_SCALE_RE})\.?(?![a-z])\s?)?(?P<cur>{_CURR_RE})?)",
     re.IGNORECASE,
 )
@@ -210,8 +210,20 @@ def lead(text: str) -> str:
 
 
 _COUNTRIES: dict[str, tuple[str, ...]] = {
-    "us": ("US", "U.S.", "USA", "Washington", "Trump", "Biden", "White House", "美国", "美方",
-           "华盛顿", "特朗普", "拜登"),
+    "us": (
+        "US",
+        "U.S.",
+        "USA",
+        "Washington",
+        "Trump",
+        "Biden",
+        "White House",
+        "美国",
+        "美方",
+        "华盛顿",
+        "特朗普",
+        "拜登",
+    ),
     "cn": ("China", "Chinas", "Peking", "Beijing", "中国", "中方", "北京"),
 }
 _COUNTRY_RE = re.compile(

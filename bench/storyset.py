@@ -33,6 +33,9 @@ from analysis.stories import StoryArticle, StoryConfig, StoryGrouper
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "stories.jsonl"
+# Written after the features and threshold were settled and never tuned on: three more
+# events (one a near miss of the CAC summons two days later), mixed into the set.
+HOLDOUT = REPO / "tests" / "fixtures" / "stories_holdout.jsonl"
 SEEDS = REPO.parent / "shared" / "seeds"
 
 
@@ -263,8 +266,10 @@ def group(articles: Sequence[StoryArticle], config: StoryConfig | None = None) -
     return {str(a.article): a.story for a in grouper.add_all(articles)}
 
 
-def run(config: StoryConfig | None = None) -> tuple[StoryMetrics, list[StoryArticle]]:
-    rows = load()
+def run(
+    config: StoryConfig | None = None, paths: Sequence[Path] = (FIXTURE,)
+) -> tuple[StoryMetrics, list[StoryArticle]]:
+    rows = sorted((r for p in paths for r in load(p)), key=lambda r: r.published)
     _, extract = entity_extractor()
     articles = to_articles(rows, extract)
     cfg = config or StoryConfig()

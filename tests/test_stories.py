@@ -13,11 +13,14 @@ from analysis.evidence import actor, figures, model_numbers, outlets
 from analysis.stories import StoryArticle, StoryConfig, StoryGrouper, StoryInputError
 from bench.stories import curve, plateau
 from bench.storyset import (
+    FIXTURE,
+    HOLDOUT,
     StoryMetrics,
     entity_extractor,
     evaluate,
     group,
     load,
+    run,
     seed_articles,
     to_articles,
 )
@@ -55,6 +58,13 @@ def test_grouping_floors_on_the_labelled_set(metrics: StoryMetrics) -> None:
     assert metrics.f1 >= 0.85
     assert metrics.cross_language_recall >= 0.85
     assert metrics.near_miss_false_merge_rate <= 0.08
+
+
+def test_floors_hold_with_the_held_out_events_mixed_in() -> None:
+    held, _ = run(StoryConfig(), (FIXTURE, HOLDOUT))
+    assert held.f1 >= 0.85
+    assert held.cross_language_recall >= 0.85
+    assert held.near_miss_false_merge_rate <= 0.08
 
 
 def test_the_threshold_sits_on_a_plateau(labelled: tuple[list, list[StoryArticle]]) -> None:

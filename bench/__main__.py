@@ -11,6 +11,8 @@ database, compared with Trafilatura alone on the same pages?
 3. Times `extract_article` over the same pages in this process and in a spawn process
    pool with as many workers as the crawl uses.
 4. Crawls a second time (nothing changed): the incremental run.
+5. Then the rule, search and story benchmarks (`bench/alerts.py`, `bench/search.py`,
+   `bench/stories.py`: grouping and deduplication quality on the labelled set, and speed).
 
 Nothing here asserts on timings. The exit status is 1 only when a crawl failed or did
 not store every generated article.
@@ -34,6 +36,7 @@ from typing import Any
 
 from bench import alerts as alerts_bench
 from bench import search as search_bench
+from bench import stories as stories_bench
 from bench.baseline import fetch_pages, time_pool, time_single
 from bench.crawl import LOG_NAME, CrawlRun, run_crawl, write_config
 from bench.site import generate_articles
@@ -117,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "articles": search_result.articles,
         "milliseconds": {q: s * 1000 for q, s in search_result.timings.items()},
     }
+    story_lines, story_ok = stories_bench.report(5 if args.quick else 20)
+    print()
+    print("\n".join(story_lines))
+    results["stories_threshold_on_plateau"] = story_ok
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         print(f"\nResults written to {args.json}")

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -288,6 +288,25 @@ class StoryGrouper:
         story.last = max(story.last, article.published)
         self._learn(profile, story)
         return Assignment(article.id, story.id, not joined, score, profile.broad)
+
+    def restore(self, articles: Sequence[StoryArticle]) -> int:
+        """Reopen a story decided earlier (stored), with its articles earliest first, so
+        that new articles can join it; nothing is scored. Its id in this grouper."""
+        if not articles:
+            raise StoryInputError("a story to restore needs at least one article")
+        profiles = [self.profile(a) for a in articles]
+        story = Story(
+            id=len(self.stories) + 1,
+            first=min(a.published for a in articles),
+            last=max(a.published for a in articles),
+            # a broad piece opened a story of its own that nothing joined
+            closed=len(profiles) == 1 and profiles[0].broad,
+        )
+        self.stories[story.id] = story
+        for profile in profiles:
+            story.members.append(profile)
+            self._learn(profile, story)
+        return story.id
 
     def _learn(self, profile: Profile, story: Story) -> None:
         keys = self._keys(profile)

@@ -41,12 +41,11 @@ class Alias:
     text: str  # as written in the registry (what `case` compares with)
     language: str  # en, de or zh
     flags: frozenset[str]
+    context: str | None = None  # the one context flag, if any (set from flags)
 
-    @property
-    def context(self) -> str | None:
-        """The one context flag, if any."""
+    def __post_init__(self) -> None:
         found = self.flags & CONTEXT_FLAGS
-        return next(iter(found)) if found else None
+        object.__setattr__(self, "context", next(iter(found)) if found else None)
 
 
 @dataclass(frozen=True)

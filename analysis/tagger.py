@@ -32,7 +32,9 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
+from itertools import accumulate, repeat
+from operator import add
 
 import ahocorasick
 
@@ -41,11 +43,10 @@ from analysis.analyzer import BREAK, TOKEN_RE, is_cjk, raw_tokens, token_forms
 from analysis.registry import Alias, Entity, Registry, default_registry
 
 # Punctuation a name never runs across ("Biren, Enflame" is two names, 华为、昇腾 too).
-_BREAK_CHARS = frozenset(",;:!?()[]{}\"“”„«»<>|。！？；：、，（）【】《》「」")
+_BREAK_CHARS = frozenset(',;:!?()[]{}"“”„«»<>|。！？；：、，（）【】《》「」·・')
 _SENTENCE_END = re.compile(r"[.!?…]+[\"”»’)]*\s+(?=[^\s\da-z])|[。！？\n]+")
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 _LANGUAGE_COUNTRY = {"en": "us", "de": "de", "zh": "cn"}
-_OUTSIDE_SENTENCE = 1000  # a country named in the next sentence is farther than any in this one
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class _AliasRef:
     alias: Alias
     written: str  # what `case` compares with (the alias, or its plural)
     ntokens: int
+    case: bool  # flagged `case`
 
 
 @dataclass(frozen=True)
@@ -109,16 +111,15 @@ class Tagger:
             for alias in entity.aliases:
                 for key, ref in _alias_patterns(entity, alias):
                     patterns.setdefault(key, []).append(ref)
-        for kind, words in (("chip", cues.CHIP), ("company", cues.COMPANY)):
+        lexicon: dict[str, tuple[str, ...]] = {"chip": cues.CHIP, "company": cues.COMPANY}
+        for kind, words in {**lexicon, **cues.COUNTRY}.items():
             for word in words:
                 key, cue = _cue_pattern(kind, word)
                 patterns.setdefault(key, []).append(cue)
-        for country, words in cues.COUNTRY.items():
-            for word in words:
-                key, cue = _cue_pattern(country, word)
-                patterns.setdefault(key, []).append(cue)
         for key, items in patterns.items():
-            self._automaton.add_word(key, tuple(items))
+            refs = tuple(i for i in items if isinstance(i, _AliasRef))
+            found = tuple(i for i in items if isinstance(i, _Cue))
+            self._automaton.add_word(key, (refs, found))
         self._automaton.make_automaton()
         self._tops = {e: registry.top(e) for e in registry.entities}
 
@@ -130,29 +131,28 @@ class Tagger:
         hits: dict[tuple[int, int], _Hit] = {}
         chip_sentences: set[int] = set()
         company_sentences: set[int] = set()
-        countries: list[tuple[int, int, str]] = []  # token, sentence, country
-        for end, items in self._automaton.iter(joined):
+        countries: list[tuple[int, int, int, str]] = []  # first, last token, sentence, country
+        for end, (refs, found_cues) in self._automaton.iter(joined):
             last = bisect_right(joined_starts, end) - 1
-            for item in items:
-                if isinstance(item, _AliasRef):
-                    first = last - item.ntokens + 1
-                    if item.alias.flags.isdisjoint({"case"}) or _same_case(
-                        text[doc.starts[first] : doc.ends[last]], item.written
-                    ):
-                        hits.setdefault((first, last), _Hit(first, last, [])).refs.append(item)
-                    continue
-                first = last - max(item.ntokens, 1) + 1
-                if item.written is not None and not _same_case(
-                    text[doc.starts[first] : doc.ends[last]], item.written
+            for ref in refs:
+                first = last - ref.ntokens + 1
+                if not ref.case or _same_case(
+                    text[doc.starts[first] : doc.ends[last]], ref.written
+                ):
+                    hits.setdefault((first, last), _Hit(first, last, [])).refs.append(ref)
+            for cue in found_cues:
+                first = last - cue.ntokens + 1 if cue.ntokens else last
+                if cue.written is not None and not _same_case(
+                    text[doc.starts[first] : doc.ends[last]], cue.written
                 ):
                     continue
-                sentence = doc.sentence_of(first)
-                if item.kind == "chip":
+                sentence = bisect_right(doc.sentence_starts, doc.starts[first]) - 1
+                if cue.kind == "chip":
                     chip_sentences.add(sentence)
-                elif item.kind == "company":
+                elif cue.kind == "company":
                     company_sentences.add(sentence)
                 else:
-                    countries.append((first, sentence, item.kind))
+                    countries.append((first, last, sentence, cue.kind))
         kept = self._longest(hits.values(), len(doc.surfaces))
         context = _Context(chip_sentences, company_sentences, countries, language)
         pending: list[_Hit] = []
@@ -168,13 +168,23 @@ class Tagger:
                 done.append(hit)
             else:
                 pending.append(hit)
+        by_sentence: dict[int, list[_Hit]] = {}
+        for hit in done:
+            by_sentence.setdefault(hit.sentence, []).append(hit)
         changed = True
         while pending and changed:
             changed = False
             for hit in list(pending):
-                if self._check(hit, doc, context, done):
+                s = hit.sentence
+                near = [
+                    *by_sentence.get(s - 1, ()),
+                    *by_sentence.get(s, ()),
+                    *by_sentence.get(s + 1, ()),
+                ]
+                if self._check(hit, doc, context, near):
                     pending.remove(hit)
                     done.append(hit)
+                    by_sentence.setdefault(s, []).append(hit)
                     changed = True
         done.sort(key=lambda h: h.first)
         out: list[Mention] = []
@@ -205,8 +215,7 @@ class Tagger:
                 kept.append(hit)
         return kept
 
-    def _check(self, hit: _Hit, doc: _Text, context: _Context, done: list[_Hit]) -> bool:
-        near = [h for h in done if abs(h.sentence - hit.sentence) <= 1]
+    def _check(self, hit: _Hit, doc: _Text, context: _Context, near: list[_Hit]) -> bool:
         for ref in hit.refs:
             rule = self._rule(ref, hit, doc, context, near)
             if rule is not None:
@@ -214,7 +223,7 @@ class Tagger:
                 hit.accepted, hit.rule = ref, case + rule
                 return True
         if any(ref.alias.context == "country" for ref in hit.refs):
-            return self._resolve_country(hit, context)
+            return self._resolve_country(hit, context, near)
         return False
 
     def _rule(
@@ -246,24 +255,42 @@ class Tagger:
             return "chip-cue" if hit.sentence in context.chip else None
         return None
 
-    def _resolve_country(self, hit: _Hit, context: _Context) -> bool:
-        by_country = {
-            ref.entity.country: ref for ref in hit.refs if ref.alias.context == "country"
-        }
+    def _resolve_country(self, hit: _Hit, context: _Context, near: list[_Hit]) -> bool:
+        """An agency name several countries use ("Commerce Department", "商务部") is the
+        agency of the country that qualifies it: named right before it ("US-", "China's",
+        "美国"), or for Latin names right after ("in Peking", "of China"). Unqualified,
+        it is the press language's own (商务部 in Chinese news is MOFCOM, the Commerce
+        Department in English news the American one); a German unqualified
+        "Handelsministerium" stays untagged. A country named further away is often the
+        other side ("商务部回应美方"), so it never decides."""
+        by_country = {ref.entity.country: ref for ref in hit.refs if ref.alias.context == "country"}
+        # How many tokens a qualifier may stand away: "China's commerce ministry", "in
+        # Peking" (Latin); 美国商务部 (Chinese puts it right before, never after).
+        reach_before, reach_after = (1, 0) if is_cjk(hit.refs[0].alias.text[0]) else (2, 2)
+        # A tagged agency names its country too ("the Commerce Department's Bureau of
+        # Industry and Security").
+        agencies = [
+            (h.first, h.last, h.sentence, h.accepted.entity.country)
+            for h in near
+            if h.accepted is not None and h.accepted.entity.country is not None
+        ]
         best: tuple[int, str] | None = None
-        for token, sentence, country in context.countries:
-            if abs(sentence - hit.sentence) > 1:
-                continue
-            distance = min(abs(token - hit.first), abs(token - hit.last))
+        for first, last, sentence, country in [*context.countries, *agencies]:
             if sentence != hit.sentence:
-                distance += _OUTSIDE_SENTENCE
-            if best is None or distance < best[0]:
-                best = (distance, country)
+                continue
+            if 0 < hit.first - last <= reach_before:
+                rank = 2 * (hit.first - last)
+            elif 0 < first - hit.last <= reach_after:
+                rank = 2 * (first - hit.last) + 1  # before wins a tie
+            else:
+                continue
+            if best is None or rank < best[0]:
+                best = (rank, country)
         if best is not None:
             ref = by_country.get(best[1])
             rule = f"country:{best[1]}"
-        else:  # unqualified: the press language's own country ("商务部" in Chinese news)
-            language = context.language or next(iter(hit.refs)).alias.language
+        else:
+            language = context.language or hit.refs[0].alias.language
             default = _LANGUAGE_COUNTRY.get(language)
             ref = by_country.get(default) if default else None
             rule = f"language-default:{default}"
@@ -277,18 +304,23 @@ class Tagger:
 class _Context:
     chip: set[int]
     company: set[int]
-    countries: list[tuple[int, int, str]]
+    countries: list[tuple[int, int, int, str]]
     language: str | None
 
 
 def _alias_patterns(entity: Entity, alias: Alias) -> list[tuple[str, _AliasRef]]:
     tokens = [token_forms(t).surface for t in raw_tokens(alias.text)]
-    out = [(_key(tokens), _AliasRef(entity, alias, alias.text, len(tokens)))]
+    out = [(_key(tokens), _AliasRef(entity, alias, alias.text, len(tokens), "case" in alias.flags))]
     last = tokens[-1]
     # German genitive and English plural: "Nvidias", "H20s" (not a bare number: "590s").
     if not is_cjk(last) and not last.endswith("s") and not last.isdigit():
         plural = [*tokens[:-1], last + "s"]
-        out.append((_key(plural), _AliasRef(entity, alias, alias.text + "s", len(tokens))))
+        out.append(
+            (
+                _key(plural),
+                _AliasRef(entity, alias, alias.text + "s", len(tokens), "case" in alias.flags),
+            )
+        )
     return out
 
 
@@ -308,44 +340,44 @@ def _key(tokens: list[str]) -> str:
 
 
 def _tokenize(text: str) -> _Text:
+    # In C, no Python loop per token: split keeps the tokens (odd parts) between the
+    # gaps (even parts), and running sums of the part lengths are the offsets. Tokens
+    # are the analyzer's; punctuation that names never run across is a token too (BREAK).
+    parts = _TOKEN_OR_BREAK.split(text)
+    offsets = list(accumulate(map(len, parts)))
     doc = _Text(text)
-    previous_end = 0
-    previous_cjk = False
-    for match in TOKEN_RE.finditer(text):
-        raw = match[0]
-        start = match.start()
-        cjk = len(raw) == 1 and is_cjk(raw)
-        if doc.surfaces and start > previous_end:
-            gap = text[previous_end:start]
-            if (cjk and previous_cjk and not gap.isspace()) or not _BREAK_CHARS.isdisjoint(gap):
-                doc.starts.append(previous_end)
-                doc.ends.append(start)
-                doc.surfaces.append(BREAK)
-        folded = raw.lower() if raw.isascii() else unicodedata.normalize("NFKC", raw).casefold()
-        doc.starts.append(start)
-        doc.ends.append(match.end())
-        doc.surfaces.append(token_forms(folded).surface.replace(" ", "") or BREAK)
-        previous_end = match.end()
-        previous_cjk = cjk
+    doc.starts = offsets[0:-1:2]
+    doc.ends = offsets[1::2]
+    doc.surfaces = list(map(_surface, parts[1::2]))
     doc.sentence_starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
     return doc
 
 
+_TOKEN_OR_BREAK = re.compile(
+    "(" + TOKEN_RE.pattern + "|[" + re.escape("".join(sorted(_BREAK_CHARS))) + "])"
+)
+
+
+@lru_cache(maxsize=200_000)
+def _surface(raw: str) -> str:
+    """A token's folded surface form, as the analyzer folds it (cached: news reuses
+    its words)."""
+    if raw in _BREAK_CHARS:
+        return BREAK
+    folded = raw.lower() if raw.isascii() else unicodedata.normalize("NFKC", raw).casefold()
+    return token_forms(folded).surface.replace(" ", "") or BREAK
+
+
 def _join(surfaces: list[str]) -> tuple[list[int], str]:
-    """The tokens joined by single spaces between two spaces, and where each token ends
-    (a match ending at a token's trailing space belongs to it)."""
-    ends: list[int] = []
-    position = 0
-    for surface in surfaces:
-        position += 1 + len(surface)
-        ends.append(position)
-    # Token i occupies joined[ends[i] - len(surface[i]) : ends[i]], followed by a space.
-    starts = [e - len(s) for e, s in zip(ends, surfaces, strict=True)]
+    """The tokens joined by single spaces between two spaces, and where each token
+    starts in that string (a match ending on a token's trailing space belongs to it)."""
+    starts = list(accumulate(map(add, map(len, surfaces), repeat(1)), initial=1))
+    starts.pop()
     return starts, " " + " ".join(surfaces) + " "
 
 
 def _same_case(span: str, written: str) -> bool:
-    return _case_key(span) == _case_key(written)
+    return span == written or _case_key(span) == _case_key(written)
 
 
 def _case_key(text: str) -> str:

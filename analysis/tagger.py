@@ -154,6 +154,8 @@ class Tagger:
                 else:
                     countries.append((first, last, sentence, cue.kind))
         kept = self._longest(hits.values(), len(doc.surfaces))
+        if language:
+            language = language.split("-")[0].split("_")[0].lower()  # "de-DE" → "de"
         context = _Context(chip_sentences, company_sentences, countries, language)
         pending: list[_Hit] = []
         done: list[_Hit] = []

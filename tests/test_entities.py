@@ -138,6 +138,7 @@ def test_the_language_decides_an_unqualified_agency() -> None:
     assert ids("商务部表示将进一步调查。") == {"mofcom"}
     assert {m.entity for m in tag("Commerce Department figures", "en")} == {"us-commerce"}
     assert {m.entity for m in tag("Commerce Department figures", "de")} == set()
+    assert {m.entity for m in tag("商务部", "zh-CN")} == {"mofcom"}
 
 
 def test_a_model_number_that_is_a_quantity_is_not_a_chip() -> None:

@@ -26,8 +26,8 @@ from luqum.exceptions import IllegalCharacterError, ParseError, ParseSyntaxError
 from luqum.parser import parser
 
 from analysis.analyzer import fold, is_cjk, raw_tokens
-from analysis.entities import ENTITIES
 from analysis.errors import AnalysisError
+from analysis.registry import default_registry
 
 TEXT_FIELDS = frozenset({"title", "text"})
 STEM, PHRASE, PREFIX, SUFFIX, INFIX = "stem", "phrase", "prefix", "suffix", "infix"
@@ -280,14 +280,33 @@ def _near(query: str, item: tree.UnknownOperation, field: str | None) -> Node:
 
 
 def _entity(query: str, name: str) -> Node:
-    key = fold(name)
-    aliases = ENTITIES.get(key)
-    if aliases is None:
-        known = ", ".join(sorted(ENTITIES))
+    """`entity:X` for now: any name of X or of its products and units (the registry's
+    org chain), as phrases. Tagged articles will answer this from their stored tags."""
+    registry = default_registry()
+    entity_id = registry.resolve(name)
+    if entity_id is None:
         raise QuerySyntaxError(
-            query, f"unknown entity {name!r}: expected one of {known}", _find(query, name)
+            query,
+            f"unknown entity {name!r}: expected a registry id or name such as nvidia, "
+            "huawei-ascend, cambricon, t-head or smic (see analysis/entities.toml)",
+            _find(query, name),
         )
-    return Or(tuple(Term(" ".join(raw_tokens(alias)), TEXT_FIELDS) for alias in aliases))
+    return Or(
+        tuple(Term(" ".join(raw_tokens(alias)), TEXT_FIELDS) for alias in query_aliases(entity_id))
+    )
+
+
+def query_aliases(entity_id: str) -> tuple[str, ...]:
+    """The names `entity:ID` searches for: every alias of the entity and of the entities
+    whose org chain includes it, but not the ones that only mean it in a particular
+    country's context ("Commerce Department") or as a bare number ("590")."""
+    registry = default_registry()
+    names: dict[str, None] = {}
+    for member in sorted(registry.descendants(entity_id)):
+        for alias in registry[member].aliases:
+            if alias.context not in ("country", "maker") and not alias.text.isdigit():
+                names.setdefault(alias.text, None)
+    return tuple(names)
 
 
 def _check_not_only_negative(query: str, node: Node) -> None:

@@ -1,5 +1,6 @@
 """Benchmark: how fast does `chipwatch crawl` get a few thousand articles into the
-database, compared with Trafilatura alone on the same pages?
+database, compared with Trafilatura alone on the same pages? (Then alert rules, search
+and entity tagging: bench/alerts.py, bench/search.py, bench/entities.py.)
 
     python -m bench [--articles N | --quick] [--json PATH] [--keep DIR]
 
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import alerts as alerts_bench
+from bench import entities as entities_bench
 from bench import search as search_bench
 from bench import stories as stories_bench
 from bench.baseline import fetch_pages, time_pool, time_single
@@ -124,6 +126,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("\n".join(story_lines))
     results["stories_threshold_on_plateau"] = story_ok
+    entities_result = entities_bench.run(200 if args.quick else 2000)
+    print()
+    print("\n".join(entities_bench.report(entities_result)))
+    results["entities"] = {
+        "sentences": entities_result.sentences,
+        "trap_sentences": entities_result.trap_sentences,
+        "precision": entities_result.overall.precision,
+        "recall": entities_result.overall.recall,
+        "f1": entities_result.overall.f1,
+        "trap_precision": entities_result.traps.precision,
+        "f1_by_language": {k: v.f1 for k, v in entities_result.by_language.items()},
+        "articles_per_s": entities_result.articles_per_second,
+        "seed_articles_per_s": entities_result.seed_articles_per_second,
+    }
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         print(f"\nResults written to {args.json}")

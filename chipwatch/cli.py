@@ -24,6 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from analysis.errors import ChipwatchError
 from chipwatch import __version__
 from chipwatch.config import Config, load_config, resolve_config_path
+from chipwatch.entity_tagging import BadLine, tag_lines
+from chipwatch.errors import AppError
 from chipwatch.exporting import export_articles, parse_since
 from chipwatch.jobs import RunLocked, crawl_job, locked
 from chipwatch.reports import crawl_summary_lines, render_alert_stats, render_stats
@@ -61,6 +63,8 @@ db_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(db_app, name="db")
+entities_app = typer.Typer(help="AI-chip entities: tag text with the entity registry.")
+app.add_typer(entities_app, name="entities")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -448,6 +452,48 @@ def alerts_list() -> None:
         )
         if status.last_error:
             out.print(f"  last delivery error: {_esc(status.last_error)}")
+
+
+@entities_app.callback(invoke_without_command=True)
+def entities(ctx: typer.Context) -> None:
+    """AI-chip entities (companies, chips, software, agencies) from the registry."""
+    if ctx.invoked_subcommand is None:
+        # The bare command is kept for the mention listing that comes with stored tags.
+        out.print(ctx.get_help())
+
+
+@entities_app.command("tag")
+def entities_tag(
+    file: Annotated[
+        str,
+        typer.Argument(
+            help='Lines of text, or JSON objects with "text" (and "id", "language"); '
+            "- reads standard input."
+        ),
+    ] = "-",
+) -> None:
+    """Tag each line: one JSON object per line, {"id", "entities": [...]}, each entity
+    with its id, name, kind, org, the alias found, its span and the rule that let it in."""
+    source = "stdin" if file == "-" else file
+    try:
+        stream = sys.stdin if file == "-" else open(file, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise AppError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+    bad = 0
+    try:
+        for result in tag_lines(stream):
+            if isinstance(result, BadLine):
+                bad += 1
+                err.print(f"Error: {_esc(source)} line {result.number}: {_esc(result.reason)}")
+            else:
+                typer.echo(json.dumps(result, ensure_ascii=False))
+    except UnicodeDecodeError as exc:
+        raise AppError(f"{source}: not UTF-8 text ({exc.reason})") from exc
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+    if bad:
+        raise typer.Exit(1)
 
 
 @db_app.command("current")

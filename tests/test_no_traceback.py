@@ -29,6 +29,8 @@ BAD_INPUTS: dict[str, list[list[str]]] = {
     "db current": [[]],
     "db upgrade": [[]],
     "demo": [["--keep", "/proc/version/nope"]],
+    "entities": [["--nope"]],
+    "entities tag": [["/proc/version/nope"], ["/"]],
 }
 
 

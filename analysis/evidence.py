@@ -269,13 +269,25 @@ def lead_event_types(title: str, text: str) -> dict[str, float]:
     """The event types of the headline (doubled; its first cue doubled again: a
     headline starts with what happened) and of the first sentence. When a reaction type
     is among them, the others count a third."""
-    found = event_cues(lead(text))
+    first_sentence = lead(text)
+    if _repeats(title, first_sentence):
+        # pages without a headline of their own get their first sentence, often cut
+        # ("…"), as the title: then the lead is the sentence after it
+        first_sentence = lead(text.strip()[len(first_sentence) :])
+    found = event_cues(first_sentence)
     first = first_event_type(title)
     for key, weight in event_cues(title).items():
         found[key] = found.get(key, 0.0) + 2.0 * weight + (2.0 if key == first else 0.0)
     if REACTIONS & found.keys():
         found = {k: (v if k in REACTIONS else v / 3.0) for k, v in found.items()}
     return found
+
+
+def _repeats(title: str, sentence: str) -> bool:
+    """Is the title the sentence's own beginning (after at most a dateline or a source
+    name such as "TradingKey - ")?"""
+    head = title.strip().rstrip("…").rstrip(". ").casefold()
+    return len(head) >= 20 and 0 <= sentence.casefold().find(head) <= 40
 
 
 def evidence(title: str, text: str, language: str) -> Evidence:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from analysis.event_types import event_cues
-from analysis.evidence import actor, figures, model_numbers, outlets
+from analysis.evidence import actor, figures, lead_event_types, model_numbers, outlets
 from analysis.stories import StoryArticle, StoryConfig, StoryGrouper, StoryInputError
 from bench.stories import curve, plateau
 from bench.storyset import (
@@ -240,3 +240,15 @@ def test_a_restored_story_takes_new_articles_as_if_never_interrupted() -> None:
         assert (assignment.story, assignment.new) == (story, False)
         checked += 1
     assert checked >= 5
+
+
+def test_a_title_cut_from_the_first_sentence_leaves_the_lead_to_the_next() -> None:
+    """Pages without a headline of their own get their first sentence, cut, as title;
+    the event then stands in the sentence after it."""
+    text = (
+        "Chipwire - Am Montag legten die Aktien von Cambricon im frühen Handel deutlich zu. "
+        "Zuvor hatte das Unternehmen einen neuen KI-Beschleuniger vorgestellt."
+    )
+    title = "Am Montag legten die Aktien von Cambricon im frühen…"
+    assert lead_event_types(title, text) == lead_event_types("", text.split(". ", 1)[1])
+    assert lead_event_types(title, text)

@@ -264,7 +264,7 @@ class SharedScheduler(Scheduler):
         self.queue = load_object(self.queue_cls)(
             server=self.server, spider=spider, key=self.queue_key, serializer=self.serializer
         )
-        if not self.df:
+        if not self.df:  # type: ignore[has-type]  # set by scrapy-redis's untyped __init__
             self.df = load_object(self.dupefilter_cls).from_spider(spider)
         keys: RunKeys = self.crawler.settings["CHIPWATCH_FRONTIER"]
         self.queue.state_key = keys.worker_state()

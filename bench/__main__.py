@@ -12,8 +12,10 @@ and entity tagging: bench/alerts.py, bench/search.py, bench/entities.py.)
 3. Times `extract_article` over the same pages in this process and in a spawn process
    pool with as many workers as the crawl uses.
 4. Crawls a second time (nothing changed): the incremental run.
-5. Then the rule, search and story benchmarks (`bench/alerts.py`, `bench/search.py`,
-   `bench/stories.py`: grouping and deduplication quality on the labelled set, and speed).
+5. Then the rule, search, entity and story benchmarks (`bench/alerts.py`,
+   `bench/search.py`, `bench/entities.py`, `bench/stories.py`: tagging and grouping
+   quality on the labelled sets, and speed), and 1 vs 2 vs 4 crawl workers on one Redis
+   frontier (`bench/workers.py`; skipped when Redis at 127.0.0.1:6379 is not reachable).
 
 Nothing here asserts on timings. The exit status is 1 only when a crawl failed or did
 not store every generated article.
@@ -39,11 +41,13 @@ from bench import alerts as alerts_bench
 from bench import entities as entities_bench
 from bench import search as search_bench
 from bench import stories as stories_bench
+from bench import workers as workers_bench
 from bench.baseline import fetch_pages, time_pool, time_single
 from bench.crawl import LOG_NAME, CrawlRun, run_crawl, write_config
 from bench.site import generate_articles
 from chipwatch.demo.server import LoggedRequest, NewsServer
 from chipwatch.demo.site import ARTICLE_PATH_RE, NewsSite
+from crawler.frontier import FrontierError
 
 DEFAULT_ARTICLES = 3000
 QUICK_ARTICLES = 300
@@ -140,10 +144,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         "articles_per_s": entities_result.articles_per_second,
         "seed_articles_per_s": entities_result.seed_articles_per_second,
     }
+    results["workers"] = _workers(quick=args.quick)
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         print(f"\nResults written to {args.json}")
     return 0 if results["ok"] else 1
+
+
+def _workers(*, quick: bool) -> list[dict[str, Any]] | str:
+    """1 vs 2 vs 4 crawl workers on one Redis frontier (bench/workers.py), or why not."""
+    articles, delay = (60, 0.3) if quick else (200, 0.5)
+    print()
+    try:
+        with tempfile.TemporaryDirectory(prefix="chipwatch-workers-") as folder:
+            runs = workers_bench.run(
+                articles, delay, (1, 2, 4), "redis://127.0.0.1:6379/0", Path(folder)
+            )
+    except FrontierError as exc:
+        print(f"workers: skipped ({exc})")
+        return f"skipped: {exc}"
+    print("\n".join(workers_bench.report(runs, articles, delay)))
+    return [asdict(r) for r in runs]
 
 
 def run_benchmark(count: int, seed: int, folder: Path) -> dict[str, Any]:

@@ -30,6 +30,8 @@ from chipwatch.exporting import export_articles, parse_since
 from chipwatch.jobs import RunLocked, crawl_job, locked
 from chipwatch.reports import crawl_summary_lines, render_alert_stats, render_stats
 from chipwatch.starter import starter_config
+from chipwatch.workers import require_frontier, run_workers
+from crawler.frontier import connect
 from storage import (
     Article,
     SchemaError,
@@ -170,9 +172,34 @@ def crawl(
         SpiderName, typer.Option(help="news (all listings), feeds, sitemaps or pages.")
     ] = SpiderName.news,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log to stderr.")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Crawl with N worker processes sharing [crawl] redis_url's frontier."
+        ),
+    ] = 1,
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker",
+            help="Join the shared crawl as one worker (no run lock: start one on each "
+            "machine, or several here with --name).",
+        ),
+    ] = False,
+    name: Annotated[
+        str | None,
+        typer.Option(help="This worker's name, in its log file name: chipwatch-worker-NAME.log."),
+    ] = None,
 ) -> None:
     """Crawl the configured sources once and store new articles."""
-    _crawl(source, spider.value, verbose)
+    if workers > 1 and worker:
+        raise typer.BadParameter("--workers and --worker exclude each other")
+    if workers > 1:
+        _crawl_workers(source, spider.value, verbose, workers)
+    elif worker:
+        _crawl_worker(source, spider.value, verbose, name)
+    else:
+        _crawl(source, spider.value, verbose)
 
 
 @app.command()
@@ -200,13 +227,54 @@ def _crawl(sources: list[str] | None, spider: str, verbose: bool) -> None:
     _fail_on(errors)
 
 
+def _crawl_workers(sources: list[str] | None, spider: str, verbose: bool, count: int) -> None:
+    """N local workers under this config's run lock; the exit status is the worst of
+    theirs."""
+    config = _config()
+    config.select_sources(sources)
+    connect(require_frontier(config, "--workers"))  # one error line here, not N
+    with locked(config):
+        _ready_to_crawl(config)  # create the SQLite file once, before the workers race
+        results = run_workers(config.path, count, sources, spider, verbose)
+    if sys.stdout.isatty():
+        for result in results:
+            out.print(f"worker {result.name}: exit {result.exit_code}")
+    worst = max(results, key=lambda r: (r.exit_code != 0, r.exit_code))
+    if worst.exit_code:
+        raise typer.Exit(worst.exit_code)
+
+
+def _crawl_worker(sources: list[str] | None, spider: str, verbose: bool, name: str | None) -> None:
+    """One worker of the shared crawl. No run lock: workers of one config cooperate
+    through Redis, and `--workers` holds the lock for its own."""
+    config = _config()
+    config.select_sources(sources)
+    require_frontier(config, "--worker")
+    _ready_to_crawl(config)
+    log_name = f"chipwatch-worker-{name}.log" if name else "chipwatch-worker.log"
+    _fail_on(_crawl_locked(config, sources, spider, verbose, worker=name, log_name=log_name))
+
+
 def _crawl_locked(
-    config: Config, sources: list[str] | None, spider: str, verbose: bool
+    config: Config,
+    sources: list[str] | None,
+    spider: str,
+    verbose: bool,
+    *,
+    worker: str | None = None,
+    log_name: str = "chipwatch.log",
 ) -> list[str]:
     """Run the crawl and print its summary; return the failures of the run itself."""
     interactive = sys.stdout.isatty()
     report = crawl_job(
-        config, sources, spider=spider, interactive=interactive, verbose=verbose, console=err
+        config,
+        sources,
+        spider=spider,
+        interactive=interactive,
+        verbose=verbose,
+        console=err,
+        worker=worker,
+        log_name=log_name,
     )
     lines = crawl_summary_lines(report)
     if interactive:

@@ -188,6 +188,7 @@ _CRAWL_RANGES = {
     "max_retry_after": _AT_LEAST_0,
     "extract_workers": _AT_LEAST_0,  # 0: one per CPU
     "max_failures": _AT_LEAST_1,
+    "worker_timeout": _Range(2),  # a heartbeat goes out every second
 }
 _EMAIL_RANGES = {"smtp_port": _PORT, "timeout": _ABOVE_0, "retry_base_seconds": _AT_LEAST_0}
 
@@ -296,6 +297,9 @@ def _parse_crawl(checker: _Checker, raw: Mapping[str, Any]) -> CrawlConfig:
         "max_retry_after": (int, float),
         "extract_workers": int,
         "max_failures": int,
+        "redis_url": str,
+        "redis_prefix": str,
+        "worker_timeout": (int, float),
     }
     checker.only_keys(raw, "crawl", set(types))
     values = {
@@ -305,6 +309,18 @@ def _parse_crawl(checker: _Checker, raw: Mapping[str, Any]) -> CrawlConfig:
     values["delay"] = float(values["delay"])
     values["timeout"] = float(values["timeout"])
     values["max_retry_after"] = float(values["max_retry_after"])
+    values["worker_timeout"] = float(values["worker_timeout"])
+    redis_url = values["redis_url"]
+    if redis_url is not None and not re.match(r"^(rediss?|unix)://\S+$", redis_url):
+        raise ConfigError(
+            f"{checker.path}: crawl.redis_url: expected a redis://, rediss:// or unix:// URL, "
+            f"got {redis_url!r}"
+        )
+    if not re.fullmatch(r"[\w.-]+", values["redis_prefix"]):
+        raise ConfigError(
+            f"{checker.path}: crawl.redis_prefix: expected letters, digits, '.', '-' or '_', "
+            f"got {values['redis_prefix']!r}"
+        )
     return CrawlConfig(**values)
 
 

@@ -44,10 +44,12 @@ def crawl_job(
     interactive: bool,
     verbose: bool,
     console: Console,
+    worker: str | None = None,
+    log_name: str = "chipwatch.log",
 ) -> CrawlReport:
-    log_file = None if verbose else config.folder / "chipwatch.log"
+    log_file = None if verbose else config.folder / log_name
     if not interactive:
-        return run_crawl(config.crawl_job, sources, spider=spider, log_file=log_file)
+        return run_crawl(config.crawl_job, sources, spider=spider, log_file=log_file, worker=worker)
     with RichProgress(
         SpinnerColumn(),
         TextColumn("[bold]crawling[/bold] {task.description}"),
@@ -67,5 +69,10 @@ def crawl_job(
             )
 
         return run_crawl(
-            config.crawl_job, sources, spider=spider, log_file=log_file, on_progress=show
+            config.crawl_job,
+            sources,
+            spider=spider,
+            log_file=log_file,
+            on_progress=show,
+            worker=worker,
         )

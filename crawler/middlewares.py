@@ -23,10 +23,12 @@ from crawler import counters
 from crawler.urls import is_http_url, url_key
 from storage import (
     StorageError,
+    UrlOutcome,
     describe_db_error,
     display_url,
     known_keys,
     open_database,
+    record_outcomes,
 )
 
 logger = logging.getLogger(__name__)
@@ -217,11 +219,18 @@ class RobotsCrawlDelayMiddleware:
 
 class KnownUrlMiddleware:
     """Drops article requests for URLs already stored (or given up on), asking the
-    database in one batch per callback, and requests already scheduled in this run."""
+    database in one batch per callback, and requests already scheduled in this run.
+
+    On a shared frontier (crawler/frontier.py) it also writes the new article URLs as
+    pending, in one transaction per callback, before they go on the shared queue: a
+    worker that dies with some of them popped leaves them in the database, which is
+    where the run's last sweep (or the next run) finds them."""
 
     def __init__(self, crawler: Crawler, database_url: str) -> None:
         self.crawler = crawler
         self.database_url = database_url
+        self.shared_frontier = crawler.settings.get("CHIPWATCH_FRONTIER") is not None
+        self.max_failures = crawler.settings.getint("CHIPWATCH_MAX_FAILURES", 3)
         self.scheduled: set[str] = set()
         self.sessions: sessionmaker[Session] | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -277,16 +286,40 @@ class KnownUrlMiddleware:
             except (SQLAlchemyError, StorageError) as exc:
                 # Asking again for a stored article is harmless; dropping one is not.
                 self._read_failed(exc)
+        passed = []
         for output in outputs:
             if not _is_article_request(output):
-                yield output
+                passed.append(output)
                 continue
             key = url_key(output.url)
             if key in known:
                 counters.inc(self.crawler.stats, output.meta["source"], "known")
             elif key not in self.scheduled:
                 self.scheduled.add(key)
-                yield output
+                passed.append(output)
+        if self.shared_frontier:
+            self._record_pending([o for o in passed if _is_article_request(o)])
+        yield from passed
+
+    def _record_pending(self, requests: list[Request]) -> None:
+        if not requests or self.sessions is None:
+            return
+        pending = [
+            UrlOutcome(url_key(r.url), r.url, r.meta["source"], outcome="pending", final=False)
+            for r in requests
+        ]
+        try:
+            with self.sessions.begin() as session:
+                record_outcomes(session, pending, max_failures=self.max_failures)
+        except (SQLAlchemyError, StorageError) as exc:
+            # The requests still go out; only a worker dying with them would lose them
+            # for this run (the next run's listings offer them again).
+            message = (
+                f"{display_url(self.database_url)}: cannot record listed URLs: "
+                f"{describe_db_error(exc)}"
+            )
+            counters.storage_failed(self.crawler.stats, message)
+            logger.error("storage: %s", message)
 
 
 def _is_article_request(output: Any) -> bool:

@@ -39,6 +39,10 @@ class CrawlConfig:
     max_retry_after: float = 600.0  # a longer Retry-After means "come back next run"
     extract_workers: int = 0  # 0: one per CPU
     max_failures: int = 3  # transient failures before an article URL is given up
+    # A shared frontier in Redis (crawler/frontier.py): several workers, one crawl.
+    redis_url: str | None = None
+    redis_prefix: str = "chipwatch"  # key names start with it: one Redis, several installs
+    worker_timeout: float = 30.0  # seconds without a heartbeat before a worker counts as dead
 
 
 @dataclass(frozen=True)

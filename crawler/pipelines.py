@@ -19,7 +19,7 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler import counters
+from crawler import counters, events
 from crawler.extract import ExtractionFailure, extract_article, warm_up
 from crawler.items import ExtractedPage, ListingFetched, PageSkipped, RawPage
 from crawler.urls import canonicalize, is_http_url, same_site, url_key
@@ -189,8 +189,16 @@ class StorePipeline:
         self.failures_in_row = 0
         self.retry_at = 0.0
         self.sessions: sessionmaker[Session] | None = None
-        crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
+        if crawler.settings.get("CHIPWATCH_FRONTIER") is None:
+            crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
+        else:
+            # On a shared frontier a request put on the queue may be fetched by a peer:
+            # this worker answers for the requests it took off the queue.
+            crawler.signals.connect(
+                self.request_scheduled, signal=signals.request_reached_downloader
+            )
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.flush, signal=events.flush_store)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:

@@ -15,7 +15,8 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import counters
-from crawler.configure import build_settings
+from crawler.configure import BASE_SETTINGS, build_settings
+from crawler.frontier import frontier_settings, join_run
 from crawler.items import ExtractedPage, PageSkipped
 from crawler.options import CrawlJob
 from storage import SourceCounters
@@ -91,9 +92,10 @@ def run_crawl(
     log_file: Path | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     overrides: dict[str, Any] | None = None,
+    worker: str | None = None,
 ) -> CrawlReport:
     sources = job.select_sources(source_names)  # UnknownSourceError on a bad name
-    settings = build_settings(job, **(overrides or {}))
+    settings = build_settings(job, **shared_frontier(job, worker), **(overrides or {}))
     log = LogFile(log_file, Settings(settings)) if log_file is not None else None
     settings["LOG_INSTALL_ROOT_HANDLER"] = (
         log is None
@@ -108,6 +110,19 @@ def run_crawl(
         if log is not None:
             logging.root.removeHandler(log)
             log.close()
+
+
+def shared_frontier(job: CrawlJob, worker: str | None = None) -> dict[str, Any]:
+    """With `[crawl] redis_url`, the settings that make this crawl one worker of the
+    shared run (joined here: FrontierError, one line, when Redis cannot be reached)."""
+    crawl = job.crawl
+    if crawl.redis_url is None:
+        return {}
+    keys = join_run(crawl.redis_url, crawl.redis_prefix, crawl.worker_timeout, worker)
+    return {
+        **frontier_settings(crawl.redis_url, keys, crawl.worker_timeout),
+        "EXTENSIONS": {**BASE_SETTINGS["EXTENSIONS"], "crawler.frontier.FrontierCoordinator": 120},
+    }
 
 
 def _crawl(

@@ -226,6 +226,21 @@ def pending_retries(session: Session, sources: Iterable[str]) -> list[tuple[str,
     return [(url, source) for url, source in rows]
 
 
+def pending_urls(session: Session, sources: Iterable[str]) -> list[tuple[str, str]]:
+    """Article URLs listed but never resolved (no article, no outcome): what a crawl
+    worker that died had taken with it: (url, source)."""
+    rows = session.execute(
+        select(UrlState.url, UrlState.source).where(
+            UrlState.kind == "article",
+            UrlState.outcome == PENDING,
+            UrlState.final.is_(False),
+            UrlState.article_id.is_(None),
+            UrlState.source.in_(list(sources)),
+        )
+    )
+    return [(url, source) for url, source in rows]
+
+
 def iter_articles(
     session: Session, *, since: datetime | None = None, sources: Sequence[str] = ()
 ) -> Iterator[Article]:

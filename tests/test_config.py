@@ -47,6 +47,21 @@ def test_relative_sqlite_path_resolves_against_config_folder_not_cwd(
     assert config.database_url == f"sqlite:///{folder / 'data' / 'cw.db'}"
 
 
+def test_shared_frontier_keys_load(tmp_path: Path) -> None:
+    body = GOOD.replace(
+        "delay = 2",
+        'delay = 2\nredis_url = "redis://10.0.0.5:6379/2"\nredis_prefix = "team"\n'
+        "worker_timeout = 60",
+    )
+    crawl = load_config(write_config(tmp_path, body)).crawl
+    assert (crawl.redis_url, crawl.redis_prefix, crawl.worker_timeout) == (
+        "redis://10.0.0.5:6379/2",
+        "team",
+        60.0,
+    )
+    assert load_config(write_config(tmp_path, GOOD)).crawl.redis_url is None
+
+
 def test_database_url_from_environment_wins(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -74,6 +89,12 @@ def test_database_url_from_environment_wins(
             "sources[0] (heise).colour: unknown key",
         ),
         (("[database]", "[datenbank]"), "datenbank: unknown key"),
+        (
+            ("delay = 2", 'delay = 2\nredis_url = "127.0.0.1:6379"'),
+            "crawl.redis_url: expected a redis://, rediss:// or unix:// URL",
+        ),
+        (("delay = 2", 'delay = 2\nredis_prefix = "a b"'), "crawl.redis_prefix: expected"),
+        (("delay = 2", "delay = 2\nworker_timeout = 1"), "crawl.worker_timeout: expected"),
     ],
 )
 def test_bad_config_names_file_key_and_expectation(

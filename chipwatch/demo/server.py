@@ -61,6 +61,8 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path = unquote(split.path) or "/"
         headers = {name.lower(): value for name, value in self.headers.items()}
+        if owner.delay:
+            time.sleep(owner.delay)  # this request's own thread: the others go on
         response = owner.answer(path, split.query, headers)
         # Log before writing: a client may inspect the log as soon as it has the response.
         owner.record(LoggedRequest(self.command, path, split.query, headers, response.status))
@@ -88,9 +90,15 @@ class NewsServer:
     """Serve `site` from a background thread; use as a context manager."""
 
     def __init__(
-        self, site: NewsSite, host: str = "127.0.0.1", port: int = 0, quiet: bool = True
+        self,
+        site: NewsSite,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        quiet: bool = True,
+        delay: float = 0.0,
     ) -> None:
         self.site = site
+        self.delay = delay  # seconds every answer waits: a slow site, for I/O-bound tests
         self.host = host
         self.port = port
         self.quiet = quiet

@@ -204,6 +204,13 @@ class NewsSpider(Spider):
             },
         )
 
+    def sweep_request(self, url: str, source: SourceConfig) -> Request:
+        """An article request that a dead crawl worker took with it, sent round again
+        past the shared frontier's duplicate filter (crawler/frontier.py)."""
+        request = self.article_request(ListingEntry(url=url), source)
+        request.meta["chipwatch_sweep"] = True
+        return request
+
     def article_requests(
         self, entries: Iterable[ListingEntry], source: SourceConfig
     ) -> Iterator[Request]:

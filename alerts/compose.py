@@ -44,7 +44,19 @@ LINE_MAX = 300  # a title or a source name in the body, a rule name in a header
 
 
 @dataclass(frozen=True)
+class AlsoReported:
+    """Another article of the same story: one more source (and language) that has it."""
+
+    source: str
+    language: str | None
+    url: str
+    title: str | None
+
+
+@dataclass(frozen=True)
 class MatchedArticle:
+    """One story in a message, shown by its earliest matched article."""
+
     url: str
     title: str | None
     source: str
@@ -53,6 +65,8 @@ class MatchedArticle:
     language: str | None
     text: str
     matched: Sequence[str]
+    also: Sequence[AlsoReported] = ()
+    update: bool = False  # the rule has sent this story before: an article joined it
 
 
 @dataclass(frozen=True)
@@ -96,21 +110,26 @@ def compose(
     if not items:
         raise ValueError("a message needs at least one article")
     ordered = sorted(items, key=lambda i: i.published or i.fetched, reverse=True)
-    if len(ordered) == 1 and not digest:
-        first = ordered[0]
+    stories = [i for i in ordered if not i.update]
+    updates = [i for i in ordered if i.update]
+    if len(stories) == 1 and not digest:
+        first = stories[0]
         about = one_line(first.title) or one_line(first.url)
+    elif stories:
+        about = f"{len(stories)} new stories"
     else:
-        about = f"{len(ordered)} new articles"
+        about = f"{len(updates)} update{'s' if len(updates) != 1 else ''}"
     rule = one_line(rule, LINE_MAX)
     subject = one_line(f"[chipwatch] {rule}: {about}", SUBJECT_MAX)
     context = {
         "rule": rule,
         "query": query,
         "digest": digest,
-        "count": len(ordered),
+        "count": len(stories),
         "period": period,
         "subject": subject,
-        "days": _group_by_day(ordered, zone, digest),
+        "days": _group_by_day(stories, zone, digest),
+        "updates": _group_by_day(updates, zone, False)[0]["entries"] if updates else [],
     }
     sender = one_line(sender)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "chipwatch.invalid"
@@ -156,6 +175,18 @@ def _group_by_day(items: Sequence[MatchedArticle], zone: ZoneInfo, digest: bool)
                 "snippet": (parts := snippet(item.text, list(item.matched))),
                 "snippet_text": "".join(f"«{t}»" if marked else t for t, marked in parts),
                 "why": ", ".join(item.matched) or "metadata",
+                "also": [
+                    {
+                        "source": one_line(a.source, LINE_MAX),
+                        "language": a.language or "?",
+                        "url": a.url,
+                        "title": one_line(a.title, LINE_MAX) or a.url,
+                    }
+                    for a in item.also
+                ],
+                "also_text": ", ".join(
+                    f"{one_line(a.source, LINE_MAX)} ({a.language or '?'})" for a in item.also
+                ),
             }
         )
     return [{"label": label, "entries": entries} for label, entries in days.items()]

@@ -19,19 +19,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.compose import MatchedArticle, compose
+from alerts.compose import AlsoReported, MatchedArticle, compose
 from alerts.deliver import DeliveryReport, deliver_due
 from alerts.options import AlertConfig, EmailConfig
 from analysis.matcher import Match, Rule, RuleSet
 from storage import (
+    AlertMatch,
     AlertRuleState,
     Article,
     add_matches,
+    alerted_stories,
     article_view,
     articles_after,
+    pending_articles,
     pending_matches,
     queue_message,
     start_watermark,
+    story_articles,
     sync_rules,
     with_analysis,
 )
@@ -71,17 +75,17 @@ def evaluate(
             if not articles:
                 break
             rows = [
-                (match.rule, article.id, match.matched)
+                (match.rule, article.id, match.matched, article.story_id)
                 for article, match in _new_matches(ruleset, articles, watermarks)
             ]
             add_matches(session, rows)
-            cursor = articles[-1].id
+            cursor = _seq(articles[-1])
             for name in watermarks:
                 state = session.get_one(AlertRuleState, name)
                 if state.watermark < cursor:
                     state.watermark = watermarks[name] = cursor
             evaluated += len(articles)
-            found.update(rule for rule, _, _ in rows)
+            found.update(rule for rule, _, _, _ in rows)
     return evaluated, found
 
 
@@ -103,19 +107,11 @@ def queue_due(
                 now, zone, state.last_sent_at, state.created_at
             ):
                 continue
-            items = [
-                MatchedArticle(
-                    url=m.article.url,
-                    title=m.article.title,
-                    source=m.article.source,
-                    published=m.article.published_at,
-                    fetched=m.article.fetched_at,
-                    language=m.article.language,
-                    text=m.article.text,
-                    matched=m.matched_terms,
-                )
-                for m in matches
-            ]
+            items = _story_items(session, alert.name, matches)
+            # An immediate rule sends when a story is new to it; articles that joined a
+            # story it sent before wait and go out as updates with the next message.
+            if not alert.schedule.is_digest and all(item.update for item in items):
+                continue
             period = ""
             if alert.schedule.is_digest:
                 start = (state.last_sent_at or state.created_at).astimezone(zone)
@@ -146,6 +142,48 @@ def queue_due(
     return queued
 
 
+def _story_items(
+    session: Session, rule: str, matches: Sequence[AlertMatch]
+) -> list[MatchedArticle]:
+    """One item per story: its earliest matched article, the other articles of the
+    story as "also reported by", and whether the rule has sent that story before."""
+    by_story: dict[int | None, list[AlertMatch]] = defaultdict(list)
+    for match in matches:
+        by_story[match.story_id].append(match)
+    story_ids = [s for s in by_story if s is not None]
+    sent = alerted_stories(session, rule, story_ids)
+    members = story_articles(session, story_ids)
+    items = []
+    for story_id, group in by_story.items():
+        # matches from before stories (story_id NULL) stay one item each
+        for lead in [_earliest(group)] if story_id is not None else group:
+            article = lead.article
+            others = (
+                [a for a in members.get(story_id, []) if a.id != article.id] if story_id else []
+            )
+            items.append(
+                MatchedArticle(
+                    url=article.url,
+                    title=article.title,
+                    source=article.source,
+                    published=article.published_at,
+                    fetched=article.fetched_at,
+                    language=article.language,
+                    text=article.text,
+                    matched=lead.matched_terms,
+                    also=tuple(AlsoReported(a.source, a.language, a.url, a.title) for a in others),
+                    update=story_id in sent,
+                )
+            )
+    return items
+
+
+def _earliest(matches: Sequence[AlertMatch]) -> AlertMatch:
+    return min(
+        matches, key=lambda m: (m.article.published_at or m.article.fetched_at, m.article_id)
+    )
+
+
 def run_alerts(
     sessions: sessionmaker[Session],
     alerts: Sequence[AlertConfig],
@@ -169,8 +207,13 @@ def _new_matches(
         (article, match)
         for article in articles
         for match in ruleset.match(article_view(article))
-        if article.id > watermarks[match.rule]
+        if _seq(article) > watermarks[match.rule]
     ]
+
+
+def _seq(article: Article) -> int:
+    assert article.analysed_seq is not None  # articles_after returns analysed ones only
+    return article.analysed_seq
 
 
 def dry_run(
@@ -195,7 +238,12 @@ def dry_run(
         while articles := articles_after(session, cursor, limit=BATCH):
             for article, match in _new_matches(ruleset, articles, marks):
                 result[match.rule].append((article, match))
-            cursor = articles[-1].id
+            cursor = _seq(articles[-1])
+        # stored but not analysed yet: the next run analyses them first, then they are
+        # new to every rule (unless the stage finds one a copy of an earlier article)
+        for article in pending_articles(session):
+            for match in ruleset.match(article_view(article)):
+                result[match.rule].append((article, match))
     return result
 
 

@@ -196,9 +196,10 @@ class StoryGrouper:
         # judged on a handful of counts
         return math.log((self._seen + 10.0) / (self._df.get(key, 0) + 1.0))
 
-    def pair_score(self, a: Profile, b: Profile) -> float:
+    def pair_score(self, a: Profile, b: Profile, b_events: dict[str, float] | None = None) -> float:
         """What the two articles share, scaled by how far their leads agree on the
-        type of event and (a little) by the time between them."""
+        type of event and (a little) by the time between them. `b_events` stands in
+        for b's lead event types when b's own lead names none (its story's types)."""
         cfg = self.config
         ea, eb = a.evidence, b.evidence
         entity_weight = lambda x: self._weight("e:" + x)  # noqa: E731
@@ -214,8 +215,9 @@ class StoryGrouper:
         shared += cfg.w_outlets * (1.0 if ea.outlets & eb.outlets else 0.0)
         if self.extra_similarity is not None and cfg.extra_weight:
             shared += cfg.extra_weight * self.extra_similarity(a.article, b.article)
-        if ea.lead_events and eb.lead_events:
-            agree = _cosine(ea.lead_events, eb.lead_events)
+        b_lead = eb.lead_events or b_events or {}
+        if ea.lead_events and b_lead:
+            agree = _cosine(ea.lead_events, b_lead)
             events = cfg.conflict + (1.0 - cfg.conflict) * agree
         else:
             events = cfg.unknown_events
@@ -226,7 +228,13 @@ class StoryGrouper:
 
     def story_score(self, profile: Profile, story: Story) -> float:
         members = story.members[-self.config.members_compared :]
-        scores = [self.pair_score(profile, m) for m in members]
+        # A member whose lead names no event is read with the event its story reports
+        # (what its other members' leads say): else any event would join through it.
+        known: dict[str, float] = defaultdict(float)
+        for member in story.members:
+            for key, weight in member.evidence.lead_events.items():
+                known[key] += weight
+        scores = [self.pair_score(profile, m, known) for m in members]
         return 0.5 * max(scores) + 0.5 * sum(scores) / len(scores)
 
     # --- grouping -------------------------------------------------------------------

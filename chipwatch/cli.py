@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -27,7 +28,9 @@ from chipwatch.config import Config, load_config, resolve_config_path
 from chipwatch.entity_tagging import BadLine, tag_lines
 from chipwatch.errors import AppError
 from chipwatch.exporting import export_articles, parse_since
+from chipwatch.importing import import_lines
 from chipwatch.jobs import RunLocked, crawl_job, locked
+from chipwatch.listing import entity_counts, list_stories
 from chipwatch.reports import crawl_summary_lines, render_alert_stats, render_stats
 from chipwatch.starter import starter_config
 from chipwatch.workers import require_frontier, run_workers
@@ -49,6 +52,9 @@ from storage import (
     upgrade,
 )
 from storage import reindex as reindex_articles
+from storage.stage import StageReport, analyse_pending
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="chipwatch: a self-hosted news monitor for AI chips.",
@@ -77,6 +83,10 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 # 75 another run holds the lock (EX_TEMPFAIL, try again later); 130 interrupted.
 EXIT_RUN_FAILED = 3
 EXIT_LOCKED = 75
+
+
+class ImportFileError(AppError):
+    """The file to import cannot be read."""
 
 
 class SpiderName(StrEnum):
@@ -214,6 +224,7 @@ def run(
         errors = _crawl_locked(config, None, "news", verbose)
         # Alerts still go out for what was stored: a storage failure in the crawl must
         # not hold back alerts that are already queued.
+        _analyse_locked(config)
         _alerts_locked(config, dry=False)
     _fail_on(errors)
 
@@ -418,7 +429,8 @@ def alerts(
         _alerts_locked(_ready(config), dry=True)
         return
     with locked(config):
-        _alerts_locked(_ready(config), dry=False)
+        _analyse_locked(_ready(config))
+        _alerts_locked(config, dry=False)
 
 
 def _alerts_locked(config: Config, *, dry: bool) -> None:
@@ -523,11 +535,34 @@ def alerts_list() -> None:
 
 
 @entities_app.callback(invoke_without_command=True)
-def entities(ctx: typer.Context) -> None:
-    """AI-chip entities (companies, chips, software, agencies) from the registry."""
-    if ctx.invoked_subcommand is None:
-        # The bare command is kept for the mention listing that comes with stored tags.
-        out.print(ctx.get_help())
+def entities(
+    ctx: typer.Context,
+    since: Annotated[
+        str, typer.Option(help="The period: since 2026-11-01, or the last 7d / 12h.")
+    ] = "7d",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    limit: Annotated[int, typer.Option(help="At most this many entities.")] = 30,
+) -> None:
+    """AI-chip entities (companies, chips, software, agencies) in the stored articles:
+    how many articles mention each in the period, against the period before it."""
+    if ctx.invoked_subcommand is not None:
+        return
+    config = _ready(_config())
+    now = datetime.now(UTC)
+    start = parse_since(since, now=now)
+    sessions = open_database(config.database_url)
+    with sessions() as session:
+        counts = entity_counts(session, start=start, end=now, limit=max(limit, 1))
+    for row in counts:
+        if as_json:
+            sys.stdout.write(json.dumps(row.as_json(), ensure_ascii=False) + "\n")
+        else:
+            out.print(
+                f"{row.articles:6d}  {row.change_text:>7}  {_esc(row.name)} "
+                f"[dim]({_esc(row.entity)}, {row.kind})[/dim]"
+            )
+    if not counts and sys.stdout.isatty() and not as_json:
+        out.print(f"No entity mentions since {start:%Y-%m-%d %H:%M}.")
 
 
 @entities_app.command("tag")
@@ -578,30 +613,127 @@ def reindex(
     batch: Annotated[int, typer.Option(help="Articles per committed batch.")] = 500,
 ) -> None:
     """Re-analyse stored articles whose analysis was made by another analyzer version
-    (after an upgrade that changed it). Batched and resumable: an interrupted reindex
-    keeps what it did."""
+    (after an upgrade that changed it), and re-tag entities after a registry change.
+    Batched and resumable: an interrupted reindex keeps what it did."""
     config = _ready(_config())
     with locked(config):
         engine = open_database(config.database_url).kw["bind"]
-        if not sys.stdout.isatty():
-            done = reindex_articles(engine, batch=max(batch, 1))
-        else:
-            with RichProgress(
-                TextColumn("[bold]reindexing[/bold]"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("articles", total=None)
-
-                def show(count: int, total: int) -> None:
-                    bar.update(task, completed=count, total=total)
-
-                done = reindex_articles(engine, batch=max(batch, 1), progress=show)
+        size = max(batch, 1)
+        done = _with_progress(
+            "reindexing", lambda show: reindex_articles(engine, batch=size, progress=show)
+        )
         if sys.stdout.isatty() or done:
             out.print(f"Reindexed {done} article(s).")
+        _analyse_locked(config)
+
+
+def _with_progress(label: str, work: Callable[[Callable[[int, int], None] | None], T]) -> T:
+    """Run `work(progress)` with a progress bar on a terminal, silently under cron."""
+    if not sys.stdout.isatty():
+        return work(None)
+    with RichProgress(
+        TextColumn(f"[bold]{label}[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("articles", total=None)
+
+        def show(count: int, total: int) -> None:
+            bar.update(task, completed=count, total=total)
+
+        return work(show)
+
+
+def _analyse_locked(config: Config) -> StageReport:
+    """The analyse stage over what is stored and not yet analysed: entity tags,
+    duplicates, stories. Alerts see articles only after it."""
+    sessions = open_database(config.database_url)
+    report = _with_progress("analysing", lambda show: analyse_pending(sessions, progress=show))
+    if sys.stdout.isatty() and report.analysed:
+        out.print(
+            f"Analysed {report.analysed} article(s): {report.stories_opened} new stories, "
+            f"{report.stories_joined} joined a story, "
+            f"{report.exact_duplicates + report.near_duplicates} duplicates."
+        )
+    return report
+
+
+@app.command("import")
+def import_cmd(
+    file: Annotated[
+        str, typer.Argument(help="A JSON Lines file, or - for standard input.", metavar="FILE|-")
+    ],
+    source: Annotated[
+        str, typer.Option(help="Source name for lines that do not name one.")
+    ] = "import",
+) -> None:
+    """Import articles from other tools (news-please, trafilatura, an archive): one JSON
+    object per line with url, title, text and optionally language, published, author,
+    source. They are analysed (entities, duplicates, stories) like crawled ones; a bad
+    line is reported with its number and the rest imported."""
+    config = _config()
+    with locked(config):
+        created = create_if_missing(config.database_url)  # importing into a new archive
+        if created is not None and sys.stdout.isatty():
+            out.print(_esc(created.describe()))
+        _ready(config)
+        sessions = open_database(config.database_url)
+        if file == "-":
+            report = import_lines(sessions, sys.stdin, default_source=source)
+        else:
+            try:
+                with Path(file).open(encoding="utf-8", errors="replace") as handle:
+                    report = import_lines(sessions, handle, default_source=source)
+            except OSError as exc:
+                raise ImportFileError(f"{file}: {exc.strerror or exc}") from None
+        _analyse_locked(config)
+    for error in report.errors:
+        err.print(f"chipwatch import: {_esc(file)}: {_esc(error)}")
+    if sys.stdout.isatty() or report.errors:
+        out.print(
+            f"Imported {report.stored} new article(s) of {report.read} line(s); "
+            f"{report.known} already stored, {len(report.errors)} bad line(s)."
+        )
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command("stories")
+def stories_cmd(
+    since: Annotated[
+        str, typer.Option(help="Stories seen since: 2026-11-01, or 2d / 12h ago.")
+    ] = "2d",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    limit: Annotated[int, typer.Option(help="At most this many stories.")] = 50,
+) -> None:
+    """List stories (one real-world event, in any language and from any source) with
+    their articles, languages and first source, newest first."""
+    config = _ready(_config())
+    since_at = parse_since(since, now=datetime.now(UTC))
+    sessions = open_database(config.database_url)
+    with sessions() as session:
+        listed = list_stories(session, since=since_at, limit=max(limit, 1))
+    for story in listed:
+        if as_json:
+            sys.stdout.write(json.dumps(story.as_json(), ensure_ascii=False) + "\n")
+            continue
+        languages = ", ".join(story.languages) or "?"
+        out.print(
+            f"[bold]{_esc(story.title or '(untitled)')}[/bold]  "
+            f"[dim]#{story.id} · {story.first_seen:%Y-%m-%d %H:%M} · {len(story.articles)} "
+            f"article(s) · {languages} · first: {_esc(story.first_source)}[/dim]"
+        )
+        for article in story.articles:
+            copy = " (duplicate)" if article.duplicate_of else ""
+            out.print(
+                f"  {_esc(article.source)} ({article.language or '?'}){copy}: "
+                f"{_esc(article.title or article.url)}"
+            )
+    if not listed and sys.stdout.isatty() and not as_json:
+        out.print(f"No stories since {since_at:%Y-%m-%d %H:%M}.")
 
 
 @db_app.command("upgrade")

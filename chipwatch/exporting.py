@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,9 @@ FIELDS = (
     "fetched_at",
     "description",
     "site_name",
+    "entities",
+    "story",
+    "duplicate_of",
 )
 
 
@@ -46,7 +49,13 @@ def parse_since(value: str, *, now: datetime) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def article_row(article: Article) -> dict[str, str]:
+def article_entities(article: Article) -> list[str]:
+    """The registry ids tagged in the article, each once, in order of first mention."""
+    ordered = sorted(article.mentions, key=lambda m: (m.field != "title", m.start))
+    return list(dict.fromkeys(m.entity for m in ordered))
+
+
+def article_row(article: Article) -> dict[str, Any]:
     return {
         "url": article.url,
         "title": article.title or "",
@@ -58,6 +67,9 @@ def article_row(article: Article) -> dict[str, str]:
         "fetched_at": article.fetched_at.isoformat(),
         "description": article.description or "",
         "site_name": article.site_name or "",
+        "entities": article_entities(article),
+        "story": article.story_id,
+        "duplicate_of": article.duplicate_of,
     }
 
 
@@ -78,7 +90,15 @@ def export_articles(
     for article in iter_articles(session, since=since, sources=sources or ()):
         row = article_row(article)
         if writer is not None:
-            writer.writerow(row)
+            # CSV cells are text: entity ids joined by ";", no story as an empty cell
+            writer.writerow(
+                {
+                    **row,
+                    "entities": ";".join(row["entities"]),
+                    "story": row["story"] or "",
+                    "duplicate_of": row["duplicate_of"] or "",
+                }
+            )
         else:
             stream.write(json.dumps(row, ensure_ascii=False) + "\n")
         count += 1

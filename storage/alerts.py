@@ -7,7 +7,7 @@ one transaction; a message is marked sent in its own, right after the server acc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,35 +58,65 @@ def sync_rules(
 
 
 def start_watermark(session: Session, backfill_since: datetime | None = None) -> int:
-    """Where a new rule starts: after the newest stored article, or just before the first
-    article fetched since `backfill_since`."""
-    newest = session.scalar(select(func.max(Article.id))) or 0
+    """Where a new rule starts: after the newest analysed article, or just before the
+    first article fetched since `backfill_since`. Watermarks count the analyse stage's
+    sequence (`Article.analysed_seq`), not ids."""
+    newest = session.scalar(select(func.max(Article.analysed_seq))) or 0
     if backfill_since is None:
         return newest
-    first = session.scalar(select(func.min(Article.id)).where(Article.fetched_at >= backfill_since))
+    first = session.scalar(
+        select(func.min(Article.analysed_seq)).where(Article.fetched_at >= backfill_since)
+    )
     return first - 1 if first is not None else newest
 
 
-def articles_after(session: Session, article_id: int, *, limit: int) -> list[Article]:
-    return list(
-        session.scalars(
-            select(Article)
-            .options(with_analysis())
-            .where(Article.id > article_id)
-            .order_by(Article.id)
-            .limit(limit)
+def articles_after(session: Session, seq: int, *, limit: int) -> list[Article]:
+    """Analysed articles past `seq` in the stage's order, duplicates left out (they are
+    never alerted on their own), and none past an article the stage has yet to redo
+    (one stored before the stage existed keeps its old place in the order)."""
+    barrier = session.scalar(
+        select(func.min(Article.analysed_seq)).where(
+            Article.analysed_seq.is_not(None), Article.stage_version.is_(None)
         )
     )
+    statement = (
+        select(Article)
+        .options(with_analysis())
+        .where(
+            Article.analysed_seq > seq,
+            Article.stage_version.is_not(None),
+            Article.duplicate_of.is_(None),
+        )
+        .order_by(Article.analysed_seq)
+        .limit(limit)
+    )
+    if barrier is not None:
+        statement = statement.where(Article.analysed_seq < barrier)
+    return list(session.scalars(statement))
 
 
-def add_matches(session: Session, rows: Iterable[tuple[str, int, Sequence[str]]]) -> int:
-    """Insert (rule, article_id, matched terms) unless that pair exists; return how many
-    were new."""
+def pending_articles(session: Session) -> Iterator[Article]:
+    """Stored articles the analyse stage has not placed yet, in storage order."""
+    statement = (
+        select(Article)
+        .options(with_analysis())
+        .where(Article.analysed_seq.is_(None))
+        .order_by(Article.id)
+        .execution_options(yield_per=500)
+    )
+    yield from session.scalars(statement)
+
+
+def add_matches(
+    session: Session, rows: Iterable[tuple[str, int, Sequence[str], int | None]]
+) -> int:
+    """Insert (rule, article_id, matched terms, story_id) unless that (rule, article)
+    exists; return how many were new."""
     rows = list(rows)
     if not rows:
         return 0
-    rules = {rule for rule, _, _ in rows}
-    ids = {article_id for _, article_id, _ in rows}
+    rules = {rule for rule, _, _, _ in rows}
+    ids = {article_id for _, article_id, _, _ in rows}
     existing = {
         (rule, article_id)
         for rule, article_id in session.execute(
@@ -98,14 +128,18 @@ def add_matches(session: Session, rows: Iterable[tuple[str, int, Sequence[str]]]
     now = utcnow()
     added = 0
     matched_rules: set[str] = set()
-    for rule, article_id, matched in rows:
+    for rule, article_id, matched, story_id in rows:
         if (rule, article_id) in existing:
             continue
         existing.add((rule, article_id))
         matched_rules.add(rule)
         session.add(
             AlertMatch(
-                rule=rule, article_id=article_id, matched_terms=list(matched), matched_at=now
+                rule=rule,
+                article_id=article_id,
+                matched_terms=list(matched),
+                matched_at=now,
+                story_id=story_id,
             )
         )
         added += 1
@@ -126,6 +160,40 @@ def pending_matches(session: Session, rule: str) -> list[AlertMatch]:
             .order_by(AlertMatch.article_id)
         )
     )
+
+
+def alerted_stories(session: Session, rule: str, story_ids: Iterable[int]) -> set[int]:
+    """Which of these stories a message of this rule has already carried."""
+    ids = set(story_ids)
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(AlertMatch.story_id).where(
+                AlertMatch.rule == rule,
+                AlertMatch.story_id.in_(ids),
+                AlertMatch.message_id.is_not(None),
+            )
+        )
+    )
+
+
+def story_articles(session: Session, story_ids: Iterable[int]) -> dict[int, list[Article]]:
+    """Every article of these stories (duplicates included: a copy on another site is
+    one more source that reported it), earliest first."""
+    found: dict[int, list[Article]] = {}
+    ids = set(story_ids)
+    if not ids:
+        return found
+    statement = (
+        select(Article)
+        .where(Article.story_id.in_(ids))
+        .order_by(func.coalesce(Article.published_at, Article.fetched_at), Article.id)
+    )
+    for article in session.scalars(statement):
+        assert article.story_id is not None
+        found.setdefault(article.story_id, []).append(article)
+    return found
 
 
 def queue_message(

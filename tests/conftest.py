@@ -59,7 +59,11 @@ max_article_age_days = 0
 
 
 def chipwatch(
-    config: Path, *args: str, timeout: float = 180, env: dict[str, str] | None = None
+    config: Path,
+    *args: str,
+    timeout: float = 180,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`python -m chipwatch --config CONFIG ARGS…` in its own process, as cron runs it."""
     return subprocess.run(
@@ -68,6 +72,8 @@ def chipwatch(
         text=True,
         timeout=timeout,
         env={**os.environ, **(env or {})},
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
     )
 
 

@@ -22,6 +22,7 @@ import pytest
 from alerts.service import run_alerts
 from chipwatch.config import load_config
 from storage import ArticleRecord, open_database, store_articles, upgrade
+from storage.stage import analyse_pending
 from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
 from tests.smtp import SMTP_ENV, Handler, SmtpServer, part_text
 
@@ -87,6 +88,30 @@ def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
 
 H20 = "Nvidia darf den H20 wieder nach China liefern, berichten Insider."
 ASCEND = "Huawei baut die Ascend-Produktion aus; 寒武纪 meldet Rekordumsatz."
+ASCEND_910C = (
+    "Huawei hat die ersten Cluster mit Ascend-910C-Beschleunigern an drei Rechenzentren "
+    "in Guizhou ausgeliefert. Jedes Cluster umfasst 8.000 Chips."
+)
+ASCEND_910D = (
+    "Huawei testet nach Angaben aus Lieferkreisen einen Prototyp des Ascend 910D. Der Chip "
+    "soll schneller rechnen als Nvidias H100; Muster werden im Mai erwartet."
+)
+ASCEND_950 = (
+    "Auf der Huawei Connect in Shanghai hat Huawei den Ascend 950 für 2026 und den Ascend "
+    "960 für 2027 angekündigt, dazu eigenen HBM-Speicher."
+)
+H200_ORDERS = (
+    "Alibaba und ByteDance wollen nach Insiderangaben mehr als 200.000 Nvidia-H200-Chips "
+    "für chinesische Rechenzentren bestellen."
+)
+H20_SUMMONS = (
+    "Die chinesische Internetaufsicht CAC hat Vertreter von Nvidia wegen möglicher "
+    "Sicherheitsrisiken im H20 vorgeladen und Unterlagen verlangt."
+)
+H20_LICENCE = (
+    "Das US-Handelsministerium hat die Ausfuhr von Nvidias H20 nach China genehmigt; erste "
+    "Lieferungen sollen im Juli folgen."
+)
 
 
 def test_immediate_alert_one_message_per_run_per_rule(tmp_path: Path, smtp: SmtpServer) -> None:
@@ -104,7 +129,7 @@ def test_immediate_alert_one_message_per_run_per_rule(tmp_path: Path, smtp: Smtp
     assert first.returncode == 0, first.stderr
     assert smtp.handler.received == []
 
-    add_article(config, "Nvidia: H20 für China", H20)
+    add_article(config, "Nvidia: H20 für China", H20_LICENCE)
     add_article(config, "Huawei Ascend", ASCEND)  # does not match
     result = alerts(config)
     assert result.returncode == 0, result.stderr
@@ -116,19 +141,20 @@ def test_immediate_alert_one_message_per_run_per_rule(tmp_path: Path, smtp: Smtp
     assert smtp.handler.received[0].rcpt_tos == ["me@example.org"]
     text = part_text(message, "plain")
     html = part_text(message, "html")
-    assert "«Nvidia»" in text
-    assert "«H20»" in text
+    assert "«Nvidias H20»" in text  # neighbouring hits merge; the text's own word
     assert "«China»" in text
-    assert "<mark>H20</mark>" in html
-    assert "Matched: nvidia, h20, china" in text
+    assert "<mark>Nvidias H20</mark>" in html
+    assert "Matched: nvidia (nvidias), h20, china" in text
+    assert "Also reported by: Wire (de)" in text  # the article from before the rule
     assert 'href="https://news.example/' in html
 
-    add_article(config, "Nvidia H200", "Nvidia H200 für chinesische Kunden")
-    add_article(config, "Nvidia H20", "Nvidia H20 für China, die zweite Meldung")
+    add_article(config, "Nvidia H200", H200_ORDERS)
+    add_article(config, "Nvidia H20", H20_SUMMONS)  # another story…
+    add_article(config, "Nvidia H20 (Kopie)", H20_LICENCE)  # …and a copy: never again
     assert alerts(config).returncode == 0
     assert len(smtp.handler.received) == 2
     second = smtp.handler.messages()[1]
-    assert second["Subject"] == "[chipwatch] nvidia-china: 2 new articles"
+    assert second["Subject"] == "[chipwatch] nvidia-china: 2 new stories"
 
     # nothing new: nothing sent, and never the same article twice
     assert alerts(config).returncode == 0
@@ -151,8 +177,12 @@ def test_digest_grouped_by_day_in_the_configured_time_zone(
     berlin = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)  # 08:00 in Berlin (CET)
     # the rule starts on Sunday at noon, after that day's 08:00 slot
     run_alerts(sessions, config.alerts, config.email, berlin - timedelta(hours=20))
-    add_article(config_path, "Ascend 910C", ASCEND, published=berlin - timedelta(days=1, hours=3))
-    add_article(config_path, "Ascend 910D", ASCEND + " Neu.", published=berlin - timedelta(hours=2))
+    # three stories (one article each would be one story, and a copy no story at all)
+    add_article(
+        config_path, "Ascend 910C", ASCEND_910C, published=berlin - timedelta(days=1, hours=3)
+    )
+    add_article(config_path, "Ascend 910D", ASCEND_910D, published=berlin - timedelta(hours=2))
+    analyse_pending(sessions)
     # 07:30 Berlin: not due yet
     report = run_alerts(sessions, config.alerts, config.email, berlin - timedelta(minutes=30))
     assert (report.evaluated, report.queued) == (2, 0)
@@ -161,13 +191,14 @@ def test_digest_grouped_by_day_in_the_configured_time_zone(
     report = run_alerts(sessions, config.alerts, config.email, berlin + timedelta(minutes=5))
     assert (report.queued, report.delivery.sent) == (1, 1)
     (message,) = smtp.handler.messages()
-    assert message["Subject"] == "[chipwatch] ascend: 2 new articles"
+    assert message["Subject"] == "[chipwatch] ascend: 2 new stories"
     assert sorted(smtp.handler.received[0].rcpt_tos) == ["me@example.org", "team@example.org"]
     text = part_text(message, "plain")
     assert "== Sunday, 01 November 2026 ==" in text
     assert "== Monday, 02 November 2026 ==" in text
     # later the same day: already sent for this slot
-    add_article(config_path, "Ascend 950", ASCEND + " Mehr.", published=berlin + timedelta(hours=1))
+    add_article(config_path, "Ascend 950", ASCEND_950, published=berlin + timedelta(hours=1))
+    analyse_pending(sessions)
     report = run_alerts(sessions, config.alerts, config.email, berlin + timedelta(hours=3))
     assert report.queued == 0
     report = run_alerts(

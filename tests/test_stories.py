@@ -252,3 +252,36 @@ def test_a_title_cut_from_the_first_sentence_leaves_the_lead_to_the_next() -> No
     title = "Am Montag legten die Aktien von Cambricon im frühen…"
     assert lead_event_types(title, text) == lead_event_types("", text.split(". ", 1)[1])
     assert lead_event_types(title, text)
+
+
+def test_a_member_without_a_lead_event_does_not_let_another_event_in() -> None:
+    """Its story's event stands in for it: a summons must not join the story of an
+    export approval through an earlier article whose lead names no event."""
+    when = datetime(2026, 11, 2, 7, tzinfo=UTC)
+
+    def article(key: str, title: str, text: str, minutes: int) -> StoryArticle:
+        entities = frozenset({"nvidia", "nvidia-h20"})
+        return StoryArticle(key, "de", title, text, when + timedelta(minutes=minutes), entities)
+
+    grouper = StoryGrouper()
+    first = grouper.add(
+        article("a", "Nvidia H20 und China", "Nvidia darf den H20 wieder nach China liefern.", 0)
+    )
+    second = grouper.add(
+        article(
+            "b",
+            "H20 für China",
+            "Das US-Handelsministerium hat die Ausfuhr von Nvidias H20 nach China genehmigt.",
+            5,
+        )
+    )
+    summons = grouper.add(
+        article(
+            "c",
+            "Nvidia H20",
+            "Die chinesische Internetaufsicht hat Vertreter von Nvidia wegen des H20 vorgeladen.",
+            10,
+        )
+    )
+    assert second.story == first.story
+    assert summons.new

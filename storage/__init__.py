@@ -8,7 +8,7 @@ from storage.alerts import (
     RuleStatus,
     add_matches,
     articles_after,
-    due_messages,
+    claim_due,
     mark_failed,
     mark_retry,
     mark_sent,
@@ -49,7 +49,6 @@ from storage.engine import (
     open_database,
     shared_engine,
 )
-from storage.fts import Hit, SearchSyntaxError, search
 from storage.models import (
     AlertMatch,
     AlertMessage,
@@ -79,6 +78,7 @@ from storage.schema import (
     schema_status,
     upgrade,
 )
+from storage.search import Hit, SearchSyntaxError, search
 
 __all__ = [
     "analysed_columns",
@@ -92,7 +92,7 @@ __all__ = [
     "RuleStatus",
     "add_matches",
     "articles_after",
-    "due_messages",
+    "claim_due",
     "mark_failed",
     "mark_retry",
     "mark_sent",

@@ -7,15 +7,19 @@ articles commits (or vanishes, if the process dies) as a whole.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.analysed import analysed_columns
 from storage.models import Article, UrlState, utcnow
+from storage.upsert import dialect_insert
+
+# Search results and listings: by publication time, else fetch time; ties by id.
+NEWEST_FIRST = (func.coalesce(Article.published_at, Article.fetched_at).desc(), Article.id.desc())
 
 
 @dataclass(frozen=True)
@@ -77,43 +81,66 @@ class StoreResult:
 
 def store_articles(session: Session, records: Sequence[ArticleRecord]) -> list[StoreResult]:
     """Insert new articles; an article already known by any of its keys, by URL, or by
-    the same text from the same source is not stored twice (its keys become aliases)."""
-    all_keys = {key for record in records for key in record.keys}
-    _load_url_states(session, all_keys)
+    the same text from the same source is not stored twice (its keys become aliases).
+
+    Safe against other writers storing the same article at the same time (several crawl
+    workers on one PostgreSQL database): the insert is `ON CONFLICT (url) DO NOTHING`, so
+    the second writer waits for the first one's commit and then takes its article, and
+    the URL-state rows are created the same way and updated under a row lock."""
+    _lock_url_states(
+        session, {key: (url, r.source, "article") for r in records for key, url in r.keys.items()}
+    )
     results = []
     for record in records:
         existing = _find_existing(session, record)
+        stored = False
         if existing is None:
-            article = Article(
-                url=record.url,
-                source=record.source,
-                title=record.title,
-                author=record.author,
-                description=record.description,
-                site_name=record.site_name,
-                published_at=record.published_at,
-                fetched_at=record.fetched_at,
-                language=record.language,
-                text=record.text,
-                content_hash=record.content_hash,
-                raw_html=zlib.compress(record.html.encode("utf-8"), 6) if record.html else None,
-                **analysed_columns(record.title, record.text),
-            )
-            session.add(article)
-            session.flush()
-            article_id, stored = article.id, True
+            article_id = _insert_article(session, record)
+            stored = article_id is not None
+            if article_id is None:  # another writer stored this URL a moment ago
+                article_id = session.scalar(select(Article.id).where(Article.url == record.url))
+                assert article_id is not None
         else:
-            article_id, stored = existing, False
+            article_id = existing
         for key, url in record.keys.items():
             state = _url_state(session, key, url, record.source, "article")
+            # A row that already says "stored" for this article keeps saying so (the
+            # same URL stored again, or by another writer at the same moment).
+            kept = state.outcome == "stored" and state.article_id == article_id
+            state.outcome = "stored" if (stored and url == record.url) or kept else "duplicate"
             state.article_id = article_id
-            state.outcome = "stored" if stored and url == record.url else "duplicate"
             state.final = True
             state.last_status = record.status
             state.last_fetched = record.fetched_at
         results.append(StoreResult(record.url, record.source, stored, article_id))
     session.flush()
     return results
+
+
+def _insert_article(session: Session, record: ArticleRecord) -> int | None:
+    """The new article's id; None when a row with its URL exists (committed by another
+    writer after we looked)."""
+    statement = (
+        dialect_insert(session, Article)
+        .values(
+            url=record.url,
+            source=record.source,
+            title=record.title,
+            author=record.author,
+            description=record.description,
+            site_name=record.site_name,
+            published_at=record.published_at,
+            fetched_at=record.fetched_at,
+            language=record.language,
+            text=record.text,
+            content_hash=record.content_hash,
+            raw_html=zlib.compress(record.html.encode("utf-8"), 6) if record.html else None,
+            **analysed_columns(record.title, record.text),
+        )
+        .on_conflict_do_nothing(index_elements=["url"])
+        .returning(Article.id)
+    )
+    return session.scalar(statement)
 
 
 def _find_existing(session: Session, record: ArticleRecord) -> int | None:
@@ -134,7 +161,7 @@ def _find_existing(session: Session, record: ArticleRecord) -> int | None:
 
 def record_outcomes(session: Session, outcomes: Iterable[UrlOutcome], *, max_failures: int) -> None:
     outcomes = list(outcomes)
-    _load_url_states(session, {o.key for o in outcomes})
+    _lock_url_states(session, {o.key: (o.url, o.source, "article") for o in outcomes})
     now = utcnow()
     for outcome in outcomes:
         state = _url_state(session, outcome.key, outcome.url, outcome.source, "article")
@@ -160,7 +187,7 @@ def record_outcomes(session: Session, outcomes: Iterable[UrlOutcome], *, max_fai
 
 def save_listing_states(session: Session, states: Iterable[ListingState]) -> None:
     states = list(states)
-    _load_url_states(session, {s.key for s in states})
+    _lock_url_states(session, {s.key: (s.url, s.source, s.kind) for s in states})
     now = utcnow()
     for listing in states:
         state = _url_state(session, listing.key, listing.url, listing.source, listing.kind)
@@ -239,12 +266,40 @@ def raw_html(article: Article) -> str | None:
     return zlib.decompress(article.raw_html).decode("utf-8") if article.raw_html else None
 
 
-def _load_url_states(session: Session, keys: set[str]) -> None:
-    """One query fills the identity map, so the per-key `session.get` calls are free."""
-    keys_list = list(keys)
-    for start in range(0, len(keys_list), 500):
+def _lock_url_states(session: Session, wanted: Mapping[str, tuple[str, str, str]]) -> None:
+    """Make sure a row exists for every key ((url, source, kind) for a new one), then
+    load them all into the identity map, locked until the caller commits (`FOR UPDATE`
+    on PostgreSQL; SQLite has one writer at a time anyway), so the per-key
+    `session.get` calls are free and another writer's update of the same URL waits
+    instead of being overwritten. Keys go in sorted order, so two writers lock shared
+    rows in the same order and cannot deadlock on them."""
+    keys = sorted(wanted)
+    now = utcnow()
+    for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
+        chunk = keys[start : start + 500]
+        rows = [
+            {
+                "key": key,
+                "url": wanted[key][0],
+                "source": wanted[key][1],
+                "kind": wanted[key][2],
+                "failures": 0,
+                "final": False,
+                "first_seen": now,
+            }
+            for key in chunk
+        ]
+        session.execute(
+            dialect_insert(session, UrlState)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
         session.scalars(
-            select(UrlState).where(UrlState.key.in_(keys_list[start : start + 500]))
+            select(UrlState)
+            .where(UrlState.key.in_(chunk))
+            .order_by(UrlState.key)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         ).all()
 
 

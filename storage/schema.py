@@ -34,7 +34,7 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage import fts
+from storage import fts, pgsearch
 from storage.engine import display_url, make_engine, make_migration_engine, shared_engine
 from storage.errors import StorageError
 from storage.models import NAMING_CONVENTION, Base
@@ -241,7 +241,7 @@ def create_if_missing(url: str) -> Upgrade | None:
 
 def schema_differences(conn: Connection) -> list[Any]:
     """What differs between the database and the models (Alembic's autogenerate diff),
-    leaving out the full-text index."""
+    leaving out the full-text indexes."""
     context = MigrationContext.configure(
         conn,
         opts={"include_name": _include_name, "compare_type": True},
@@ -250,7 +250,9 @@ def schema_differences(conn: Connection) -> list[Any]:
 
 
 def _include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    return not (type_ == "table" and (fts.is_fts_table(name) or name == "alembic_version"))
+    if type_ == "table":
+        return not (fts.is_fts_table(name) or name == "alembic_version")
+    return not (type_ in ("column", "index") and pgsearch.is_search_object(name))
 
 
 def _status(url: str, conn: Connection) -> SchemaStatus:

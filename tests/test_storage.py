@@ -1,4 +1,5 @@
-"""Storage repository functions against a real SQLite database (WAL)."""
+"""Storage repository functions against a real SQLite database (WAL) and a real
+PostgreSQL database: every test that takes `sessions` runs on both."""
 
 from __future__ import annotations
 
@@ -31,10 +32,9 @@ from storage import (
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> sessionmaker[Session]:
-    url = f"sqlite:///{tmp_path / 'cw.db'}"
-    upgrade(url)
-    return open_database(url)
+def sessions(database_url: str) -> sessionmaker[Session]:
+    upgrade(database_url)
+    return open_database(database_url)
 
 
 def record(
@@ -79,8 +79,10 @@ def test_a_repeated_sqlite_timeout_is_a_storage_error(tmp_path: Path) -> None:
         make_engine(url)
 
 
-def test_sqlite_runs_in_wal_mode(sessions: sessionmaker[Session]) -> None:
-    with sessions() as session:
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cw.db'}"
+    upgrade(url)
+    with open_database(url)() as session:
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
 
 

@@ -120,27 +120,34 @@ def store_articles(session: Session, records: Sequence[ArticleRecord]) -> list[S
 def _insert_article(session: Session, record: ArticleRecord) -> int | None:
     """The new article's id; None when a row with its URL exists (committed by another
     writer after we looked)."""
+    title, text = without_nul(record.title), without_nul(record.text) or ""
     statement = (
         dialect_insert(session, Article)
         .values(
             url=record.url,
             source=record.source,
-            title=record.title,
-            author=record.author,
-            description=record.description,
-            site_name=record.site_name,
+            title=title,
+            author=without_nul(record.author),
+            description=without_nul(record.description),
+            site_name=without_nul(record.site_name),
             published_at=record.published_at,
             fetched_at=record.fetched_at,
             language=record.language,
-            text=record.text,
+            text=text,
             content_hash=record.content_hash,
             raw_html=zlib.compress(record.html.encode("utf-8"), 6) if record.html else None,
-            **analysed_columns(record.title, record.text),
+            **analysed_columns(title, text),
         )
         .on_conflict_do_nothing(index_elements=["url"])
         .returning(Article.id)
     )
     return session.scalar(statement)
+
+
+def without_nul(value: str | None) -> str | None:
+    """PostgreSQL's text type cannot hold NUL characters, which a hostile page may
+    contain; they are dropped on every backend, so both store the same text."""
+    return value.replace("\x00", "") if value and "\x00" in value else value
 
 
 def _find_existing(session: Session, record: ArticleRecord) -> int | None:

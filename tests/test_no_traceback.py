@@ -28,6 +28,11 @@ BAD_INPUTS: dict[str, list[list[str]]] = {
     "sources check": [["--source", "nosuch"]],
     "db current": [[]],
     "db upgrade": [[]],
+    "db copy": [
+        [],
+        ["--to", "postgresql+psycopg://nobody@127.0.0.1:1/none"],
+        ["--to", "mysql://root@127.0.0.1/db"],
+    ],
     "demo": [["--keep", "/proc/version/nope"]],
 }
 

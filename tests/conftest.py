@@ -190,6 +190,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """An empty PostgreSQL database, for what only PostgreSQL does (SKIP LOCKED, …)."""
+    with postgres_database() as url:
+        yield url
+
+
 def with_database(body: str, url: str) -> str:
     """A config body (FAST_CRAWL's) pointed at another database."""
     return body.replace('url = "sqlite:///chipwatch.db"', f'url = "{url}"')

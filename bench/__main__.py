@@ -11,6 +11,8 @@ database, compared with Trafilatura alone on the same pages?
 3. Times `extract_article` over the same pages in this process and in a spawn process
    pool with as many workers as the crawl uses.
 4. Crawls a second time (nothing changed): the incremental run.
+5. Then the rule, search and backend benchmarks (bench/alerts.py, bench/search.py,
+   bench/backends.py: SQLite vs PostgreSQL storing and searching the same articles).
 
 Nothing here asserts on timings. The exit status is 1 only when a crawl failed or did
 not store every generated article.
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import alerts as alerts_bench
+from bench import backends as backends_bench
 from bench import search as search_bench
 from bench.baseline import fetch_pages, time_pool, time_single
 from bench.crawl import LOG_NAME, CrawlRun, run_crawl, write_config
@@ -116,6 +119,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     results["search"] = {
         "articles": search_result.articles,
         "milliseconds": {q: s * 1000 for q, s in search_result.timings.items()},
+    }
+    backends_result = backends_bench.run(500 if args.quick else 5_000)
+    print()
+    print("\n".join(backends_bench.report(backends_result)))
+    results["backends"] = {
+        "articles": backends_result.articles,
+        "skipped": backends_result.skipped,
+        "results": {
+            r.backend: {
+                "one_writer_articles_per_s": r.one_writer_per_s,
+                "two_writers_articles_per_s": r.two_writers_per_s,
+                "search_milliseconds": r.search_ms,
+            }
+            for r in backends_result.results
+        },
     }
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

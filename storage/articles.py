@@ -87,12 +87,12 @@ def store_articles(session: Session, records: Sequence[ArticleRecord]) -> list[S
     workers on one PostgreSQL database): the insert is `ON CONFLICT (url) DO NOTHING`, so
     the second writer waits for the first one's commit and then takes its article, and
     the URL-state rows are created the same way and updated under a row lock."""
-    _lock_url_states(
+    states = _lock_url_states(
         session, {key: (url, r.source, "article") for r in records for key, url in r.keys.items()}
     )
     results = []
     for record in records:
-        existing = _find_existing(session, record)
+        existing = _find_existing(session, states, record)
         stored = False
         if existing is None:
             article_id = _insert_article(session, record)
@@ -103,7 +103,7 @@ def store_articles(session: Session, records: Sequence[ArticleRecord]) -> list[S
         else:
             article_id = existing
         for key, url in record.keys.items():
-            state = _url_state(session, key, url, record.source, "article")
+            state = _url_state(session, states, key, url, record.source, "article")
             # A row that already says "stored" for this article keeps saying so (the
             # same URL stored again, or by another writer at the same moment).
             kept = state.outcome == "stored" and state.article_id == article_id
@@ -150,9 +150,11 @@ def without_nul(value: str | None) -> str | None:
     return value.replace("\x00", "") if value and "\x00" in value else value
 
 
-def _find_existing(session: Session, record: ArticleRecord) -> int | None:
+def _find_existing(
+    session: Session, states: dict[str, UrlState], record: ArticleRecord
+) -> int | None:
     for key in record.keys:
-        state = session.get(UrlState, key)
+        state = states.get(key)
         if state is not None and state.article_id is not None:
             return state.article_id
     # Two indexed lookups rather than one OR, which SQLite answers with a table scan.
@@ -168,10 +170,10 @@ def _find_existing(session: Session, record: ArticleRecord) -> int | None:
 
 def record_outcomes(session: Session, outcomes: Iterable[UrlOutcome], *, max_failures: int) -> None:
     outcomes = list(outcomes)
-    _lock_url_states(session, {o.key: (o.url, o.source, "article") for o in outcomes})
+    states = _lock_url_states(session, {o.key: (o.url, o.source, "article") for o in outcomes})
     now = utcnow()
     for outcome in outcomes:
-        state = _url_state(session, outcome.key, outcome.url, outcome.source, "article")
+        state = _url_state(session, states, outcome.key, outcome.url, outcome.source, "article")
         if state.article_id is not None:
             continue  # a later alias of a stored article; nothing to learn
         if outcome.outcome == PENDING:
@@ -194,10 +196,10 @@ def record_outcomes(session: Session, outcomes: Iterable[UrlOutcome], *, max_fai
 
 def save_listing_states(session: Session, states: Iterable[ListingState]) -> None:
     states = list(states)
-    _lock_url_states(session, {s.key: (s.url, s.source, s.kind) for s in states})
+    by_key = _lock_url_states(session, {s.key: (s.url, s.source, s.kind) for s in states})
     now = utcnow()
     for listing in states:
-        state = _url_state(session, listing.key, listing.url, listing.source, listing.kind)
+        state = _url_state(session, by_key, listing.key, listing.url, listing.source, listing.kind)
         state.last_status = listing.status
         state.last_fetched = now
         if listing.status != 304:  # a 304 carries no new validators
@@ -273,15 +275,19 @@ def raw_html(article: Article) -> str | None:
     return zlib.decompress(article.raw_html).decode("utf-8") if article.raw_html else None
 
 
-def _lock_url_states(session: Session, wanted: Mapping[str, tuple[str, str, str]]) -> None:
+def _lock_url_states(
+    session: Session, wanted: Mapping[str, tuple[str, str, str]]
+) -> dict[str, UrlState]:
     """Make sure a row exists for every key ((url, source, kind) for a new one), then
-    load them all into the identity map, locked until the caller commits (`FOR UPDATE`
-    on PostgreSQL; SQLite has one writer at a time anyway), so the per-key
-    `session.get` calls are free and another writer's update of the same URL waits
-    instead of being overwritten. Keys go in sorted order, so two writers lock shared
-    rows in the same order and cannot deadlock on them."""
+    load them all, locked until the caller commits (`FOR UPDATE` on PostgreSQL; SQLite
+    has one writer at a time anyway), so another writer's update of the same URL waits
+    instead of being overwritten. Returned by key: the caller looks them up here, with
+    no query per key (the session's identity map holds objects only weakly). Keys go
+    in sorted order, so two writers lock shared rows in the same order and cannot
+    deadlock on them."""
     keys = sorted(wanted)
     now = utcnow()
+    states: dict[str, UrlState] = {}
     for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
         chunk = keys[start : start + 500]
         rows = [
@@ -301,18 +307,26 @@ def _lock_url_states(session: Session, wanted: Mapping[str, tuple[str, str, str]
             .values(rows)
             .on_conflict_do_nothing(index_elements=["key"])
         )
-        session.scalars(
-            select(UrlState)
-            .where(UrlState.key.in_(chunk))
-            .order_by(UrlState.key)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).all()
+        states.update(
+            (state.key, state)
+            for state in session.scalars(
+                select(UrlState)
+                .where(UrlState.key.in_(chunk))
+                .order_by(UrlState.key)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        )
+    return states
 
 
-def _url_state(session: Session, key: str, url: str, source: str, kind: str) -> UrlState:
-    state = session.get(UrlState, key)
-    if state is None:
-        state = UrlState(key=key, url=url, source=source, kind=kind, failures=0, final=False)
+def _url_state(
+    session: Session, states: dict[str, UrlState], key: str, url: str, source: str, kind: str
+) -> UrlState:
+    state = states.get(key)
+    if state is None:  # not asked for in _lock_url_states
+        state = states[key] = UrlState(
+            key=key, url=url, source=source, kind=kind, failures=0, final=False
+        )
         session.add(state)
     return state

@@ -15,7 +15,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, select, text
+from sqlalchemy import MetaData, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.naming import conv
 
@@ -543,3 +543,28 @@ def test_reindex_redoes_stale_analyses_in_resumable_batches(run_cli: Cli, tmp_pa
     again = run_cli("reindex", config=config)
     assert again.returncode == 0
     assert again.stdout == ""  # nothing left: silent under cron
+
+
+def test_postgresql_gets_the_same_schema_and_its_search_column(postgres_url: str) -> None:
+    """The same migrations on PostgreSQL: the models' schema exactly, plus (revision
+    0003) the search column and its GIN index, which a downgrade removes again."""
+    from storage import pgsearch
+    from storage.schema import schema_differences
+
+    assert upgrade(postgres_url).after.current == HEAD
+    engine = make_migration_engine(postgres_url)
+    try:
+        with engine.begin() as conn:
+            assert schema_differences(conn) == []
+            columns = {c["name"] for c in inspect(conn).get_columns("articles")}
+            indexes = {i["name"] for i in inspect(conn).get_indexes("articles")}
+            assert pgsearch.SEARCH_COLUMN in columns
+            assert pgsearch.SEARCH_INDEX in indexes
+            command.downgrade(alembic_config(conn), "0002")
+            assert pgsearch.SEARCH_COLUMN not in {
+                c["name"] for c in inspect(conn).get_columns("articles")
+            }
+            command.upgrade(alembic_config(conn), "head")
+            assert schema_differences(conn) == []
+    finally:
+        engine.dispose()

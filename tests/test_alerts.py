@@ -295,7 +295,7 @@ class RefuseEveryRecipient(Handler):
         return f"550 5.7.1 <{address}> mailbox frozen by the test policy"
 
 
-def test_all_recipients_refused_shows_each_reply(tmp_path: Path, database_url: str) -> None:
+def test_all_recipients_refused_shows_each_reply(tmp_path: Path) -> None:
     server = SmtpServer(tmp_path)
     server.handler = RefuseEveryRecipient()
     server.start()
@@ -304,7 +304,6 @@ def test_all_recipients_refused_shows_each_reply(tmp_path: Path, database_url: s
             tmp_path,
             server.email_toml(),
             rule("dead", "h20", ["gone@example.org", "away@example.org"]),
-            database_url=database_url,
         )
         assert alerts(config).returncode == 0
         add_article(config, "H20", H20)

@@ -120,7 +120,7 @@ def found(sessions: sessionmaker[Session], query: str) -> list[str]:
         ]
 
 
-def test_an_sqlite_archive_moves_into_postgresql_with_its_history(
+def test_an_sqlite_archive_moves_into_postgresql_with_its_history_once(
     tmp_path: Path, postgres_url: str
 ) -> None:
     config = populated_config(tmp_path)
@@ -141,7 +141,10 @@ def test_an_sqlite_archive_moves_into_postgresql_with_its_history(
         assert found(target, query) == found(source, query), query
 
     # the copy is a working database: the next run goes on where the archive stopped
-    moved = write_config(tmp_path, with_database(config.read_text(encoding="utf-8"), postgres_url))
+    (tmp_path / "moved").mkdir()
+    moved = write_config(
+        tmp_path / "moved", with_database(config.read_text(encoding="utf-8"), postgres_url)
+    )
     assert chipwatch(moved, "db", "current").returncode == 0
     with target.begin() as session:
         (stored,) = store_articles(
@@ -161,16 +164,13 @@ def test_an_sqlite_archive_moves_into_postgresql_with_its_history(
     assert chipwatch(moved, "alerts").returncode == 0
     assert counts(target)["alert_matches"] == 61
 
-
-def test_a_non_empty_target_is_refused_unless_replaced(tmp_path: Path, postgres_url: str) -> None:
-    config = populated_config(tmp_path)
-    assert chipwatch(config, "db", "copy", "--to", postgres_url).returncode == 0
+    # now the target holds rows: refused, unless they are to be replaced
     again = chipwatch(config, "db", "copy", "--to", postgres_url)
     assert again.returncode == 1
     assert again.stderr.startswith("Error: ")
     assert "the target database is not empty (" in again.stderr
-    assert "120 articles" in again.stderr
+    assert "121 articles" in again.stderr
     assert "--replace" in again.stderr
     replaced = chipwatch(config, "db", "copy", "--to", postgres_url, "--replace")
     assert replaced.returncode == 0, replaced.stderr
-    assert counts(open_database(postgres_url))["articles"] == 120
+    assert counts(target) == before

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.errors import AlertError
 from alerts.options import EmailConfig
-from storage import AlertMessage, due_messages, mark_failed, mark_retry, mark_sent
+from storage import AlertMessage, claim_due, mark_failed, mark_retry, mark_sent
 
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -137,49 +137,75 @@ def write_eml(outbox: Path, message: AlertMessage) -> Path:
 def deliver_due(
     sessions: sessionmaker[Session], email: EmailConfig, sender: str, now: datetime
 ) -> DeliveryReport:
+    """Send every message due at `now`, each in its own transaction: claim it (see
+    `storage.claim_due`: another sender running at the same time skips it), send it,
+    mark it. So two senders never send one message twice, and a crash before the mark
+    leaves the message queued for the next run."""
     report = DeliveryReport()
-    with sessions() as session:
-        due = due_messages(session, now)
-    if not due:
-        return report
-    if email.smtp_host is None:
-        for message in due:
-            write_eml(email.outbox_dir, message)
+    after = 0
+    unreachable: TemporaryFailure | None = None
+    with SmtpMailer(email) as mailer:  # connects at the first message it sends
+        while True:
             with sessions.begin() as session:
-                mark_sent(session, message.id, refused={})
-            report.written += 1
-        return report
-    with SmtpMailer(email) as mailer:
-        for index, message in enumerate(due):
-            try:
-                refused = mailer.send(sender, message.recipients, message.raw)
-            except TemporaryFailure as exc:
-                # The server is unreachable or deferring: keep this and the rest queued.
-                for later in due[index:]:
-                    with sessions.begin() as session:
-                        mark_retry(
-                            session,
-                            later.id,
-                            error=str(exc),
-                            next_attempt_at=now + _backoff(email, later.attempts),
-                        )
-                report.retrying += len(due) - index
-                report.errors.append(str(exc))
-                break
-            except PermanentFailure as exc:
-                with sessions.begin() as session:
-                    mark_failed(session, message.id, error=str(exc), refused=exc.refused)
-                report.failed += 1
-                report.errors.append(f"{message.subject}: {exc}")
-                continue
-            # Accepted by the server: record it at once, so the window in which a crash
-            # could lead to a resend is as short as one local commit.
-            with sessions.begin() as session:
-                mark_sent(session, message.id, refused=refused)
-            report.sent += 1
-            if refused:
-                report.errors.append(f"{message.subject}: refused {_describe_replies(refused)}")
-    return report
+                message = claim_due(session, now, after=after)
+                if message is None:
+                    return report
+                after = message.id
+                if unreachable is not None:
+                    # The server is unreachable or deferring: keep the rest queued too.
+                    _retry(session, email, message, unreachable, now)
+                    report.retrying += 1
+                elif email.smtp_host is None:
+                    write_eml(email.outbox_dir, message)
+                    mark_sent(session, message.id, refused={})
+                    report.written += 1
+                else:
+                    unreachable = _send(session, mailer, sender, message, now, report)
+
+
+def _send(
+    session: Session,
+    mailer: SmtpMailer,
+    sender: str,
+    message: AlertMessage,
+    now: datetime,
+    report: DeliveryReport,
+) -> TemporaryFailure | None:
+    """Send one claimed message and record the outcome in the claim's transaction,
+    whose commit follows at once: the window in which a crash could lead to a resend
+    is one local commit wide. Returns the temporary failure that stops this run."""
+    try:
+        refused = mailer.send(sender, message.recipients, message.raw)
+    except TemporaryFailure as exc:
+        _retry(session, mailer.email, message, exc, now)
+        report.retrying += 1
+        report.errors.append(str(exc))
+        return exc
+    except PermanentFailure as exc:
+        mark_failed(session, message.id, error=str(exc), refused=exc.refused)
+        report.failed += 1
+        report.errors.append(f"{message.subject}: {exc}")
+        return None
+    mark_sent(session, message.id, refused=refused)
+    report.sent += 1
+    if refused:
+        report.errors.append(f"{message.subject}: refused {_describe_replies(refused)}")
+    return None
+
+
+def _retry(
+    session: Session,
+    email: EmailConfig,
+    message: AlertMessage,
+    failure: TemporaryFailure,
+    now: datetime,
+) -> None:
+    mark_retry(
+        session,
+        message.id,
+        error=str(failure),
+        next_attempt_at=now + _backoff(email, message.attempts),
+    )
 
 
 def _backoff(email: EmailConfig, attempts: int) -> timedelta:

@@ -12,9 +12,10 @@ and entity tagging: bench/alerts.py, bench/search.py, bench/entities.py.)
 3. Times `extract_article` over the same pages in this process and in a spawn process
    pool with as many workers as the crawl uses.
 4. Crawls a second time (nothing changed): the incremental run.
-5. Then the rule, search, entity and story benchmarks (`bench/alerts.py`,
+5. Then the rule, search, entity, story and backend benchmarks (`bench/alerts.py`,
    `bench/search.py`, `bench/entities.py`, `bench/stories.py`: tagging and grouping
-   quality on the labelled sets, and speed), and 1 vs 2 vs 4 crawl workers on one Redis
+   quality on the labelled sets, and speed; `bench/backends.py`: SQLite vs PostgreSQL
+   storing and searching the same articles), and 1 vs 2 vs 4 crawl workers on one Redis
    frontier (`bench/workers.py`; skipped when Redis at 127.0.0.1:6379 is not reachable).
 
 Nothing here asserts on timings. The exit status is 1 only when a crawl failed or did
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import alerts as alerts_bench
+from bench import backends as backends_bench
 from bench import entities as entities_bench
 from bench import search as search_bench
 from bench import stories as stories_bench
@@ -145,6 +147,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed_articles_per_s": entities_result.seed_articles_per_second,
     }
     results["workers"] = _workers(quick=args.quick)
+    backends_result = backends_bench.run(500 if args.quick else 5_000)
+    print()
+    print("\n".join(backends_bench.report(backends_result)))
+    results["backends"] = {
+        "articles": backends_result.articles,
+        "skipped": backends_result.skipped,
+        "results": {
+            r.backend: {
+                "one_writer_articles_per_s": r.one_writer_per_s,
+                "two_writers_articles_per_s": r.two_writers_per_s,
+                "search_milliseconds": r.search_ms,
+            }
+            for r in backends_result.results
+        },
+    }
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         print(f"\nResults written to {args.json}")

@@ -745,6 +745,50 @@ def db_upgrade() -> None:
         out.print(_esc(upgrade(config.database_url).describe()))
 
 
+@db_app.command("copy")
+def db_copy(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="The database to copy into, e.g. postgresql+psycopg://cw@db.example/chipwatch "
+            "(created at the current revision if empty).",
+        ),
+    ],
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Delete the rows the target already holds first."),
+    ] = False,
+    batch: Annotated[int, typer.Option(help="Rows per batch.")] = 1000,
+) -> None:
+    """Copy everything in the configured database (articles with their analysed forms,
+    URL state, crawl runs, rules' watermarks, matches and outbox) into another one, e.g.
+    an SQLite archive into PostgreSQL. Then point [database] url at the new one."""
+    from storage.copy import copy_database
+
+    config = _ready(_config())
+    with locked(config):  # no run writes to the source meanwhile
+        if not sys.stdout.isatty():
+            report = copy_database(config.database_url, to, batch=max(batch, 1), replace=replace)
+        else:
+            with RichProgress(
+                TextColumn("[bold]copying[/bold] {task.description}"),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("…", total=None)
+
+                def show(table: str, rows: int) -> None:
+                    bar.update(task, description=table, completed=rows)
+
+                report = copy_database(
+                    config.database_url, to, batch=max(batch, 1), replace=replace, progress=show
+                )
+        out.print(_esc(report.describe()))
+
+
 @sources_app.command("list")
 def sources_list() -> None:
     """List the configured sources and their listing URLs."""

@@ -9,7 +9,7 @@ from storage.alerts import (
     add_matches,
     alerted_stories,
     articles_after,
-    due_messages,
+    claim_due,
     mark_failed,
     mark_retry,
     mark_sent,
@@ -53,7 +53,6 @@ from storage.engine import (
     open_database,
     shared_engine,
 )
-from storage.fts import Hit, SearchSyntaxError, search
 from storage.models import (
     AlertMatch,
     AlertMessage,
@@ -85,6 +84,7 @@ from storage.schema import (
     schema_status,
     upgrade,
 )
+from storage.search import Hit, SearchSyntaxError, search
 
 __all__ = [
     "analysed_columns",
@@ -100,7 +100,7 @@ __all__ = [
     "alerted_stories",
     "story_articles",
     "articles_after",
-    "due_messages",
+    "claim_due",
     "mark_failed",
     "mark_retry",
     "mark_sent",

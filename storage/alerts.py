@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from storage.analysed import with_analysis
@@ -231,13 +231,36 @@ def queue_message(
     return message
 
 
-def due_messages(session: Session, now: datetime) -> list[AlertMessage]:
-    return list(
-        session.scalars(
-            select(AlertMessage)
-            .where(AlertMessage.status == "queued", AlertMessage.next_attempt_at <= now)
-            .order_by(AlertMessage.id)
+def claim_due(session: Session, now: datetime, *, after: int = 0) -> AlertMessage | None:
+    """The oldest message due at `now` (with an id above `after`), claimed for the
+    caller's transaction: the caller sends it and marks it in the same transaction, and
+    no other sender can send it meanwhile, nor after (it is no longer queued then).
+
+    PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`, so two senders (on one machine or
+    several) each take the next message nobody holds, and neither waits for the other.
+    SQLite has one writer at a time: the claim starts by taking the database's write
+    lock (a write that changes nothing), so a second sender waits for the first one's
+    commit and then finds the message sent. `chipwatch run` and `chipwatch alerts`
+    already run one at a time under the run lock; this keeps it so without it."""
+    due = (
+        AlertMessage.status == "queued",
+        AlertMessage.next_attempt_at <= now,
+        AlertMessage.id > after,
+    )
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(AlertMessage)
+            .where(*due)
+            .values(status=AlertMessage.status)
+            .execution_options(synchronize_session=False)
         )
+    return session.scalar(
+        select(AlertMessage)
+        .where(*due)
+        .order_by(AlertMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     )
 
 

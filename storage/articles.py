@@ -7,7 +7,7 @@ articles commits (or vanishes, if the process dies) as a whole.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session, selectinload
 from analysis.analyzer import Analyzed
 from storage.analysed import analysed_columns
 from storage.models import Article, UrlState, utcnow
+from storage.upsert import dialect_insert
+
+# Search results and listings: by publication time, else fetch time; ties by id.
 
 
 @dataclass(frozen=True)
@@ -79,37 +82,34 @@ class StoreResult:
 
 def store_articles(session: Session, records: Sequence[ArticleRecord]) -> list[StoreResult]:
     """Insert new articles; an article already known by any of its keys, by URL, or by
-    the same text from the same source is not stored twice (its keys become aliases)."""
-    all_keys = {key for record in records for key in record.keys}
-    _load_url_states(session, all_keys)
+    the same text from the same source is not stored twice (its keys become aliases).
+
+    Safe against other writers storing the same article at the same time (several crawl
+    workers on one PostgreSQL database): the insert is `ON CONFLICT (url) DO NOTHING`, so
+    the second writer waits for the first one's commit and then takes its article, and
+    the URL-state rows are created the same way and updated under a row lock."""
+    states = _lock_url_states(
+        session, {key: (url, r.source, "article") for r in records for key, url in r.keys.items()}
+    )
     results = []
     for record in records:
-        existing = _find_existing(session, record)
+        existing = _find_existing(session, states, record)
+        stored = False
         if existing is None:
-            article = Article(
-                url=record.url,
-                source=record.source,
-                title=record.title,
-                author=record.author,
-                description=record.description,
-                site_name=record.site_name,
-                published_at=record.published_at,
-                fetched_at=record.fetched_at,
-                language=record.language,
-                text=record.text,
-                content_hash=record.content_hash,
-                raw_html=zlib.compress(record.html.encode("utf-8"), 6) if record.html else None,
-                **analysed_columns(record.title, record.text, record.analysed_text),
-            )
-            session.add(article)
-            session.flush()
-            article_id, stored = article.id, True
+            article_id = _insert_article(session, record)
+            stored = article_id is not None
+            if article_id is None:  # another writer stored this URL a moment ago
+                article_id = session.scalar(select(Article.id).where(Article.url == record.url))
+                assert article_id is not None
         else:
-            article_id, stored = existing, False
+            article_id = existing
         for key, url in record.keys.items():
-            state = _url_state(session, key, url, record.source, "article")
+            state = _url_state(session, states, key, url, record.source, "article")
+            # A row that already says "stored" for this article keeps saying so (the
+            # same URL stored again, or by another writer at the same moment).
+            kept = state.outcome == "stored" and state.article_id == article_id
+            state.outcome = "stored" if (stored and url == record.url) or kept else "duplicate"
             state.article_id = article_id
-            state.outcome = "stored" if stored and url == record.url else "duplicate"
             state.final = True
             state.last_status = record.status
             state.last_fetched = record.fetched_at
@@ -118,9 +118,45 @@ def store_articles(session: Session, records: Sequence[ArticleRecord]) -> list[S
     return results
 
 
-def _find_existing(session: Session, record: ArticleRecord) -> int | None:
+def _insert_article(session: Session, record: ArticleRecord) -> int | None:
+    """The new article's id; None when a row with its URL exists (committed by another
+    writer after we looked)."""
+    title, text = without_nul(record.title), without_nul(record.text) or ""
+    statement = (
+        dialect_insert(session, Article)
+        .values(
+            url=record.url,
+            source=record.source,
+            title=title,
+            author=without_nul(record.author),
+            description=without_nul(record.description),
+            site_name=without_nul(record.site_name),
+            published_at=record.published_at,
+            fetched_at=record.fetched_at,
+            language=record.language,
+            text=text,
+            content_hash=record.content_hash,
+            raw_html=zlib.compress(record.html.encode("utf-8"), 6) if record.html else None,
+            # the crawl's own analysis of the text, unless dropping NULs changed it
+            **analysed_columns(title, text, record.analysed_text if text == record.text else None),
+        )
+        .on_conflict_do_nothing(index_elements=["url"])
+        .returning(Article.id)
+    )
+    return session.scalar(statement)
+
+
+def without_nul(value: str | None) -> str | None:
+    """PostgreSQL's text type cannot hold NUL characters, which a hostile page may
+    contain; they are dropped on every backend, so both store the same text."""
+    return value.replace("\x00", "") if value and "\x00" in value else value
+
+
+def _find_existing(
+    session: Session, states: dict[str, UrlState], record: ArticleRecord
+) -> int | None:
     for key in record.keys:
-        state = session.get(UrlState, key)
+        state = states.get(key)
         if state is not None and state.article_id is not None:
             return state.article_id
     # Two indexed lookups rather than one OR, which SQLite answers with a table scan.
@@ -136,10 +172,10 @@ def _find_existing(session: Session, record: ArticleRecord) -> int | None:
 
 def record_outcomes(session: Session, outcomes: Iterable[UrlOutcome], *, max_failures: int) -> None:
     outcomes = list(outcomes)
-    _load_url_states(session, {o.key for o in outcomes})
+    states = _lock_url_states(session, {o.key: (o.url, o.source, "article") for o in outcomes})
     now = utcnow()
     for outcome in outcomes:
-        state = _url_state(session, outcome.key, outcome.url, outcome.source, "article")
+        state = _url_state(session, states, outcome.key, outcome.url, outcome.source, "article")
         if state.article_id is not None:
             continue  # a later alias of a stored article; nothing to learn
         if outcome.outcome == PENDING:
@@ -162,10 +198,10 @@ def record_outcomes(session: Session, outcomes: Iterable[UrlOutcome], *, max_fai
 
 def save_listing_states(session: Session, states: Iterable[ListingState]) -> None:
     states = list(states)
-    _load_url_states(session, {s.key for s in states})
+    by_key = _lock_url_states(session, {s.key: (s.url, s.source, s.kind) for s in states})
     now = utcnow()
     for listing in states:
-        state = _url_state(session, listing.key, listing.url, listing.source, listing.kind)
+        state = _url_state(session, by_key, listing.key, listing.url, listing.source, listing.kind)
         state.last_status = listing.status
         state.last_fetched = now
         if listing.status != 304:  # a 304 carries no new validators
@@ -260,18 +296,58 @@ def raw_html(article: Article) -> str | None:
     return zlib.decompress(article.raw_html).decode("utf-8") if article.raw_html else None
 
 
-def _load_url_states(session: Session, keys: set[str]) -> None:
-    """One query fills the identity map, so the per-key `session.get` calls are free."""
-    keys_list = list(keys)
-    for start in range(0, len(keys_list), 500):
-        session.scalars(
-            select(UrlState).where(UrlState.key.in_(keys_list[start : start + 500]))
-        ).all()
+def _lock_url_states(
+    session: Session, wanted: Mapping[str, tuple[str, str, str]]
+) -> dict[str, UrlState]:
+    """Make sure a row exists for every key ((url, source, kind) for a new one), then
+    load them all, locked until the caller commits (`FOR UPDATE` on PostgreSQL; SQLite
+    has one writer at a time anyway), so another writer's update of the same URL waits
+    instead of being overwritten. Returned by key: the caller looks them up here, with
+    no query per key (the session's identity map holds objects only weakly). Keys go
+    in sorted order, so two writers lock shared rows in the same order and cannot
+    deadlock on them."""
+    keys = sorted(wanted)
+    now = utcnow()
+    states: dict[str, UrlState] = {}
+    for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
+        chunk = keys[start : start + 500]
+        rows = [
+            {
+                "key": key,
+                "url": wanted[key][0],
+                "source": wanted[key][1],
+                "kind": wanted[key][2],
+                "failures": 0,
+                "final": False,
+                "first_seen": now,
+            }
+            for key in chunk
+        ]
+        session.execute(
+            dialect_insert(session, UrlState)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        states.update(
+            (state.key, state)
+            for state in session.scalars(
+                select(UrlState)
+                .where(UrlState.key.in_(chunk))
+                .order_by(UrlState.key)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        )
+    return states
 
 
-def _url_state(session: Session, key: str, url: str, source: str, kind: str) -> UrlState:
-    state = session.get(UrlState, key)
-    if state is None:
-        state = UrlState(key=key, url=url, source=source, kind=kind, failures=0, final=False)
+def _url_state(
+    session: Session, states: dict[str, UrlState], key: str, url: str, source: str, kind: str
+) -> UrlState:
+    state = states.get(key)
+    if state is None:  # not asked for in _lock_url_states
+        state = states[key] = UrlState(
+            key=key, url=url, source=source, kind=kind, failures=0, final=False
+        )
         session.add(state)
     return state

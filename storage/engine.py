@@ -50,9 +50,28 @@ def display_url(url: str) -> str:
         return url
 
 
+SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
+
+
 def make_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StorageError(f"{url}: not a database URL ({exc}); expected {SUPPORTED}") from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise StorageError(
+            f"{display_url(url)}: chipwatch stores to SQLite or PostgreSQL, not {backend}; "
+            f"expected {SUPPORTED}"
+        )
+    if parsed.drivername == "postgresql":  # no driver named: the one chipwatch installs
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif backend == "postgresql" and parsed.get_driver_name() != "psycopg":
+        raise StorageError(
+            f"{display_url(url)}: chipwatch talks to PostgreSQL through psycopg 3, not "
+            f"{parsed.get_driver_name()}; write the URL as postgresql+psycopg://…"
+        )
+    if backend == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             folder = Path(database).parent
@@ -66,7 +85,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": timeout})
         event.listen(engine, "connect", partial(_sqlite_on_connect, timeout))
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True)
 
 
 def _sqlite_on_connect(timeout: float, dbapi_connection: Any, _record: Any) -> None:
@@ -124,6 +143,15 @@ def shared_engine(url: str) -> Engine:
         if engine is None:
             engine = _shared_engines[url] = make_engine(url)
         return engine
+
+
+def release_shared_engine(url: str) -> None:
+    """Close and forget this process's engine for `url` (before the database is
+    dropped, say); the next `shared_engine(url)` makes a new one."""
+    with _shared_lock:
+        engine = _shared_engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
 
 
 @atexit.register

@@ -1,4 +1,4 @@
-"""Full-text search in the query language of alert rules.
+"""Full-text search on SQLite (storage/search.py runs the search on either backend).
 
 SQLITE-ONLY CONSTRUCTS LIVE HERE AND NOWHERE ELSE: an FTS5 external-content index over
 the analyzer's stored forms (storage/analysed.py), kept in step with `articles` by
@@ -13,15 +13,13 @@ then `rebuild`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from analysis.analyzer import BREAK, token_forms
-from analysis.matcher import Rule, RuleSet
 from analysis.query import (
     INFIX,
     PHRASE,
@@ -31,13 +29,9 @@ from analysis.query import (
     Near,
     Node,
     Or,
-    QuerySyntaxError,
     Term,
 )
-from analysis.snippets import snippet
-from storage.analysed import article_view, with_analysis
 from storage.errors import StorageError
-from storage.models import NEWEST_FIRST, Article
 
 # Layout 1 (revision 0001): title and text, tokenised by FTS5's unicode61.
 _LAYOUT_1 = (
@@ -83,14 +77,8 @@ _LAYOUTS = {1: _LAYOUT_1, 2: _LAYOUT_2}
 LAYOUT = 2  # what the head revision uses
 
 
-class SearchSyntaxError(StorageError, ValueError):
-    """A search query that cannot be understood."""
-
-
-@dataclass(frozen=True)
-class Hit:
-    article_id: int
-    snippet: str
+class FtsQueryError(StorageError):
+    """FTS5 refused a compiled query."""
 
 
 # The FTS5 table and the shadow tables SQLite makes for it: not in the models, so the
@@ -132,61 +120,20 @@ def rebuild(conn: Connection) -> None:
         conn.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
 
 
-def search(session: Session, query: str, *, limit: int = 20) -> list[Hit]:
-    """Articles matching `query`, newest first: the query language of alert rules, with
-    the same analyzer and the same matcher, so `search`, `alerts test` and a live rule
-    agree. On SQLite the query is first compiled to an FTS5 query that finds a superset
-    of the matches through the index; each candidate is then checked by the matcher on
-    its stored analysis. Elsewhere every article is a candidate (PostgreSQL's own index
-    comes with its backend)."""
-    try:
-        rules = RuleSet([Rule.parse("search", query)])
-    except QuerySyntaxError as exc:
-        raise SearchSyntaxError(f"query: {exc}") from None
-    node = rules.rules[0].node
-    match = fts5_query(node) if session.get_bind().dialect.name == "sqlite" else None
-    hits: list[Hit] = []
-    offset = 0
-    while True:
-        # Candidates a page at a time, newest first: the first page, twice the limit,
-        # usually holds the `limit` newest matches (the index query is nearly exact).
-        size = _CHUNK if offset else min(_CHUNK, max(40, 2 * limit))
-        chunk = _candidates(session, match, offset, size)
-        if not chunk:
-            return hits
-        offset += len(chunk)
-        articles = {
-            a.id: a
-            for a in session.scalars(
-                select(Article).options(with_analysis()).where(Article.id.in_(chunk))
-            )
-        }
-        for article_id in chunk:
-            article = articles[article_id]
-            found = rules.match(article_view(article))
-            if found:
-                hits.append(Hit(article_id, _snippet(article.text, found[0].matched)))
-                if len(hits) >= limit:
-                    return hits
-
-
-_CHUNK = 200
 # Up to this many matches, sorting them all by date is cheapest; beyond, walking the
-# newest-first index (models.NEWEST_FIRST) and testing each entry against the set of
-# matches finds a page of them long before the index ends.
+# newest-first index (models.NEWEST_FIRST, ix_articles_newest) and testing each entry
+# against the set of matches finds a page of them long before the index ends.
 _FEW = 2_000
 
 
-def _candidates(session: Session, match: str | None, offset: int, size: int) -> list[int]:
-    if match is None:
-        statement = select(Article.id).order_by(*NEWEST_FIRST).offset(offset).limit(size)
-        return list(session.scalars(statement))
+def candidates(session: Session, match: str, offset: int, size: int) -> list[int]:
+    """Ids of a page of the articles the FTS5 query `match` finds, newest first."""
     params = {"match": match, "size": size, "offset": offset, "few": _FEW}
     try:
         many = session.scalar(_COUNT_UP_TO, params) >= _FEW
         return list(session.scalars(_WALK_INDEX if many else _SORT_MATCHES, params))
     except OperationalError as exc:
-        raise SearchSyntaxError(f"cannot search for {match!r}: {exc.orig}") from None
+        raise FtsQueryError(f"cannot search for {match!r}: {exc.orig}") from None
 
 
 _COUNT_UP_TO = text(
@@ -247,7 +194,3 @@ def _all(parts: Iterable[str | None]) -> str | None:
 
 def _quote(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
-
-
-def _snippet(body: str, matched: Sequence[str]) -> str:
-    return "".join(f"[{t}]" if marked else t for t, marked in snippet(body, list(matched), 80))

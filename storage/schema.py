@@ -35,7 +35,7 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SAWarning, SQLAlchemyError
 
-from storage import fts
+from storage import fts, pgsearch
 from storage.engine import display_url, make_engine, make_migration_engine, shared_engine
 from storage.errors import StorageError
 from storage.models import NAMING_CONVENTION, Base
@@ -247,10 +247,14 @@ EXPRESSION_INDEXES = frozenset({"ix_articles_newest"})
 
 def schema_differences(conn: Connection) -> list[Any]:
     """What differs between the database and the models (Alembic's autogenerate diff),
-    leaving out the full-text index and the indexes on expressions."""
+    leaving out the full-text indexes and the indexes on expressions."""
     context = MigrationContext.configure(
         conn,
-        opts={"include_name": _include_name, "compare_type": True},
+        opts={
+            "include_name": _include_name,
+            "include_object": _include_object,
+            "compare_type": True,
+        },
     )
     with warnings.catch_warnings():
         warnings.filterwarnings(
@@ -261,9 +265,16 @@ def schema_differences(conn: Connection) -> list[Any]:
 
 
 def _include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    if type_ == "index":
-        return name not in EXPRESSION_INDEXES
-    return not (type_ == "table" and (fts.is_fts_table(name) or name == "alembic_version"))
+    if type_ == "table":
+        return not (fts.is_fts_table(name) or name == "alembic_version")
+    return not (type_ in ("column", "index") and pgsearch.is_search_object(name))
+
+
+def _include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """The models' side too: an expression index is left out on every backend."""
+    return not (type_ == "index" and name in EXPRESSION_INDEXES)
 
 
 def _status(url: str, conn: Connection) -> SchemaStatus:

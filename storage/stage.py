@@ -13,7 +13,7 @@ The stage takes them in publication order and, for each:
 4. gives it the next `analysed_seq`: alert rules see an article only after this, in
    this order.
 
-One writer per database (the caller holds the lock), so the sequence has no gaps and
+One writer per database (`storage.locks.analyse_lock`), so the sequence has no gaps and
 no two stages group the same article. A batch is one transaction: a crash loses at most
 the batch in progress, which the next run does again. What the grouper and the duplicate
 index knew is rebuilt at the start from the stored recent window, so a run from cron
@@ -34,6 +34,7 @@ from analysis.dedup import DuplicateIndex, Signature, SignatureError, signature
 from analysis.registry import default_registry
 from analysis.stories import LANGUAGES, StoryArticle, StoryGrouper
 from analysis.tagger import tag
+from storage.locks import analyse_lock
 from storage.models import Article, Mention, Story
 
 # Raise when what the stage stores per article changes (the tagger's registry or
@@ -74,7 +75,19 @@ def analyse_pending(
     batch: int = BATCH,
     progress: Callable[[int, int], None] | None = None,
 ) -> StageReport:
-    """Run the stage over every pending article; the caller holds the analyse lock."""
+    """Run the stage over every pending article, as the database's one analyse writer
+    (its analyse lock: an advisory lock on PostgreSQL, a lock file beside SQLite's), so
+    several crawl processes storing into one database still analyse in one order."""
+    engine = sessions.kw["bind"]
+    with analyse_lock(engine):
+        return _analyse_all(sessions, batch, progress)
+
+
+def _analyse_all(
+    sessions: sessionmaker[Session],
+    batch: int,
+    progress: Callable[[int, int], None] | None,
+) -> StageReport:
     report = StageReport()
     with sessions() as session:
         total = pending_count(session)

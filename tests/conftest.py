@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from storage.engine import release_shared_engine
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -114,3 +122,87 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.longrepr = f"skipped, but CHIPWATCH_REQUIRE_SERVICES=1 requires it: {reason}"
+
+
+# ---- databases: every storage-behaviour test runs on SQLite and on PostgreSQL ----------
+
+# The PostgreSQL server the tests use: trust auth, an existing database `test`, from
+# which each test creates (and afterwards drops) a database of its own.
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CHIPWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test"
+)
+BACKENDS = ("sqlite", "postgresql")
+
+
+@cache
+def postgres_unavailable() -> str | None:
+    """Why the tests cannot use PostgreSQL, or None when they can."""
+    engine = create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        return f"PostgreSQL is not reachable at {make_url(POSTGRES_ADMIN_URL)}: {reason}"
+    finally:
+        engine.dispose()
+    return None
+
+
+def require_postgres() -> None:
+    reason = postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test (or module); dropped afterwards,
+    together with any connection still open to it."""
+    require_postgres()
+    name = f"chipwatch_test_{secrets.token_hex(6)}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
+        try:
+            yield url
+        finally:
+            release_shared_engine(url)
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def database(backend: str, folder: Path) -> Iterator[str]:
+    """The URL of a new, empty database on `backend` (no schema yet)."""
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'chipwatch.db'}"
+        yield url
+        release_shared_engine(url)
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each backend in turn (SQLite: chipwatch.db in tmp_path, the
+    file FAST_CRAWL's config names)."""
+    with database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """An empty PostgreSQL database, for what only PostgreSQL does (SKIP LOCKED, …)."""
+    with postgres_database() as url:
+        yield url
+
+
+def with_database(body: str, url: str) -> str:
+    """A config body (FAST_CRAWL's) pointed at another database."""
+    return body.replace('url = "sqlite:///chipwatch.db"', f'url = "{url}"')

@@ -1,12 +1,12 @@
 """Alerts end to end: rules in the config, articles in the database, the real CLI, and a
-real SMTP server (aiosmtpd with STARTTLS and AUTH) reading the messages back."""
+real SMTP server (aiosmtpd with STARTTLS and AUTH) reading the messages back. The tests
+that take `database_url` run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from alerts.service import run_alerts
 from chipwatch.config import load_config
 from storage import ArticleRecord, open_database, store_articles, upgrade
 from storage.stage import analyse_pending
-from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
+from tests.conftest import FAST_CRAWL, chipwatch, source_block, with_database, write_config
 from tests.smtp import SMTP_ENV, Handler, SmtpServer, part_text
 
 _ids = count()
@@ -37,10 +38,23 @@ def rule(name: str, query: str, recipients: list[str], schedule: str = "immediat
     )
 
 
-def make_config(folder: Path, email: str, rules: str) -> Path:
-    body = FAST_CRAWL + source_block("Wire", feeds=["http://127.0.0.1:9/feed.xml"]) + email + rules
-    upgrade(f"sqlite:///{folder / 'chipwatch.db'}")  # FAST_CRAWL's database, as `init` makes it
+def make_config(folder: Path, email: str, rules: str, database_url: str | None = None) -> Path:
+    """A config with these rules; its database (FAST_CRAWL's SQLite file, or
+    `database_url`) made as `init` makes it."""
+    url = database_url or f"sqlite:///{folder / 'chipwatch.db'}"
+    body = with_database(FAST_CRAWL, url)
+    body += source_block("Wire", feeds=["http://127.0.0.1:9/feed.xml"]) + email + rules
+    upgrade(url)
     return write_config(folder, body)
+
+
+def rows(config: Path, sql: str) -> list[tuple[Any, ...]]:
+    engine = create_engine(load_config(config).database_url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql))]
+    finally:
+        engine.dispose()
 
 
 def add_article(
@@ -114,7 +128,9 @@ H20_LICENCE = (
 )
 
 
-def test_immediate_alert_one_message_per_run_per_rule(tmp_path: Path, smtp: SmtpServer) -> None:
+def test_immediate_alert_one_message_per_run_per_rule(
+    tmp_path: Path, database_url: str, smtp: SmtpServer
+) -> None:
     config = make_config(
         tmp_path,
         smtp.email_toml(),
@@ -123,6 +139,7 @@ def test_immediate_alert_one_message_per_run_per_rule(tmp_path: Path, smtp: Smtp
             "nvidia AND (h20 OR h200) AND (china OR chinesisch*)",
             ["me@example.org"],
         ),
+        database_url=database_url,
     )
     add_article(config, "Alt: Nvidia H20 China", H20)  # before the rule existed: no alert
     first = alerts(config)
@@ -162,12 +179,13 @@ def test_immediate_alert_one_message_per_run_per_rule(tmp_path: Path, smtp: Smtp
 
 
 def test_digest_grouped_by_day_in_the_configured_time_zone(
-    tmp_path: Path, smtp: SmtpServer
+    tmp_path: Path, database_url: str, smtp: SmtpServer
 ) -> None:
     config_path = make_config(
         tmp_path,
         smtp.email_toml(),
         rule("ascend", "huawei AND ascend", ["team@example.org", "me@example.org"], "daily 08:00"),
+        database_url=database_url,
     )
     config = load_config(config_path)
     sessions = open_database(config.database_url)
@@ -238,12 +256,13 @@ def test_smtp_down_then_up_delivers_everything_once(tmp_path: Path) -> None:
 
 
 def test_sigkill_while_sending_then_rerun_loses_and_duplicates_nothing(
-    tmp_path: Path, smtp: SmtpServer
+    tmp_path: Path, database_url: str, smtp: SmtpServer
 ) -> None:
     config = make_config(
         tmp_path,
         smtp.email_toml(),
         rule("first", "h20", ["me@example.org"]) + rule("second", "ascend", ["slow@example.org"]),
+        database_url=database_url,
     )
     assert alerts(config).returncode == 0
     add_article(config, "H20", H20)
@@ -270,10 +289,9 @@ def test_sigkill_while_sending_then_rerun_loses_and_duplicates_nothing(
         "[chipwatch] second: Ascend",
     ]
     assert set(ids.values()) == {1}
-    with sqlite3.connect(tmp_path / "chipwatch.db") as conn:
-        assert conn.execute(
-            "SELECT status, count(*) FROM alert_messages GROUP BY status"
-        ).fetchall() == [("sent", 2)]
+    assert rows(config, "SELECT status, count(*) FROM alert_messages GROUP BY status") == [
+        ("sent", 2)
+    ]
 
 
 def test_permanent_refusal_is_recorded_and_shown(tmp_path: Path, smtp: SmtpServer) -> None:
@@ -331,10 +349,10 @@ def test_all_recipients_refused_shows_each_reply(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert result.stderr == f"chipwatch alerts: [chipwatch] dead: H20: {error}\n"
     assert server.handler.received == []
-    with sqlite3.connect(tmp_path / "chipwatch.db") as conn:
-        (row,) = conn.execute("SELECT status, last_error, refused FROM alert_messages")
+    (row,) = rows(config, "SELECT status, last_error, refused FROM alert_messages")
     assert row[:2] == ("failed", error)
-    assert json.loads(row[2]) == {
+    refused = row[2] if isinstance(row[2], dict) else json.loads(row[2])  # JSON on PostgreSQL
+    assert refused == {
         "gone@example.org": "550 5.7.1 <gone@example.org> mailbox frozen by the test policy",
         "away@example.org": "550 5.7.1 <away@example.org> mailbox frozen by the test policy",
     }
@@ -363,9 +381,11 @@ def test_titles_cannot_inject_headers_or_markup(tmp_path: Path, smtp: SmtpServer
     assert "&lt;img" in html
 
 
-def test_without_smtp_messages_become_eml_files(tmp_path: Path) -> None:
+def test_without_smtp_messages_become_eml_files(tmp_path: Path, database_url: str) -> None:
     email = '\n[email]\nfrom = "chipwatch <alerts@chipwatch.test>"\noutbox_dir = "mail"\n'
-    config = make_config(tmp_path, email, rule("h20", "h20", ["me@example.org"]))
+    config = make_config(
+        tmp_path, email, rule("h20", "h20", ["me@example.org"]), database_url=database_url
+    )
     assert alerts(config).returncode == 0
     add_article(config, "Nvidia H20 zurück", H20)
     add_article(config, "寒武纪 legt zu", ASCEND + " 寒武纪")

@@ -70,6 +70,7 @@ def closed_port() -> int:
         ["db"],
         ["db", "current"],
         ["db", "upgrade"],
+        ["db", "copy"],
     ],
 )
 def test_every_command_has_help(run_cli: Cli, command: list[str]) -> None:

@@ -1,20 +1,33 @@
-"""End to end: the real CLI crawls the local news web with its traps into SQLite."""
+"""End to end: the real CLI crawls the local news web with its traps, into SQLite and
+into PostgreSQL (every test runs on both)."""
 
 from __future__ import annotations
 
-import sqlite3
+import json
+import re
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
 from crawler.urls import canonicalize, url_key
 from storage.analysed import analysed_columns
-from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
+from tests.conftest import (
+    BACKENDS,
+    FAST_CRAWL,
+    chipwatch,
+    database,
+    source_block,
+    with_database,
+    write_config,
+)
 from tests.newsweb import (
     load_seed_articles,
     normalize_ws,
@@ -35,19 +48,39 @@ class Crawled:
     server: NewsServer
     site: NewsSite
     config: Path
-    db: Path
+    database_url: str
     first: subprocess.CompletedProcess[str]  # run 1
     second: subprocess.CompletedProcess[str]
     first_log: list
     second_log: list
 
     def rows(self, sql: str, *args: object) -> list[tuple]:
-        with sqlite3.connect(self.db) as conn:
-            return conn.execute(sql, args).fetchall()
+        """Rows as SQLite's own driver gives them on either backend: `?` parameters,
+        timestamps as ISO text, JSON as text."""
+        params = {f"p{i}": arg for i, arg in enumerate(args)}
+        numbered = iter(range(len(args)))
+        statement = text(re.sub(r"\?", lambda _: f":p{next(numbered)}", sql))
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as conn:
+                return [tuple(map(_as_sqlite, row)) for row in conn.execute(statement, params)]
+        finally:
+            engine.dispose()
 
 
-def trap_config(folder: Path, base: str, *, max_page_bytes: int = 1_000_000) -> Path:
-    body = FAST_CRAWL.replace("[crawl]", f"[crawl]\nmax_page_bytes = {max_page_bytes}")
+def _as_sqlite(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat(" ")
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return value
+
+
+def trap_config(
+    folder: Path, base: str, database_url: str, *, max_page_bytes: int = 1_000_000
+) -> Path:
+    body = with_database(FAST_CRAWL, database_url)
+    body = body.replace("[crawl]", f"[crawl]\nmax_page_bytes = {max_page_bytes}")
     body += source_block(
         "Trap News",
         feeds=[f"{base}/feeds/rss.xml", f"{base}/feeds/atom.xml"],
@@ -58,21 +91,24 @@ def trap_config(folder: Path, base: str, *, max_page_bytes: int = 1_000_000) -> 
     return write_config(folder, body)
 
 
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def crawled(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Crawled]:
     folder = tmp_path_factory.mktemp("crawl")
     site = trap_site(load_seed_articles())
-    with NewsServer(site) as server:
-        config = trap_config(folder, server.base_url)
+    with NewsServer(site) as server, database(request.param, folder) as url:
+        config = trap_config(folder, server.base_url, url)
+        if request.param != "sqlite":  # `crawl` creates only an SQLite file by itself
+            created = chipwatch(config, "db", "upgrade")
+            assert created.returncode == 0, created.stderr
 
         first = chipwatch(config, "crawl")
         first_log = server.log
         server.clear_log()
         second = chipwatch(config, "crawl")
         second_log = server.log
-        yield Crawled(
-            server, site, config, folder / "chipwatch.db", first, second, first_log, second_log
-        )
+        yield Crawled(server, site, config, url, first, second, first_log, second_log)
 
 
 def test_crawl_exits_zero_and_is_silent_under_cron(crawled: Crawled) -> None:

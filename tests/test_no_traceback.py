@@ -28,8 +28,14 @@ BAD_INPUTS: dict[str, list[list[str]]] = {
     "sources check": [["--source", "nosuch"]],
     "db current": [[]],
     "db upgrade": [[]],
+    "db copy": [
+        [],
+        ["--to", "postgresql+psycopg://nobody@127.0.0.1:1/none"],
+    ],
     "demo": [["--keep", "/proc/version/nope"]],
-    "entities": [["--nope"]],
+    "entities": [["--nope"], ["--since", "gestern"]],
+    "stories": [["--since", "vorgestern"], ["--limit", "x"]],
+    "import": [["/proc/version/nope"], ["/"], ["/proc/self/mem"]],
     "entities tag": [["/proc/version/nope"], ["/"]],
 }
 
@@ -97,3 +103,25 @@ def test_help_lists_search_once_and_no_internal_names(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "search-cmd" not in result.stdout
     assert " search " in result.stdout
+
+
+BAD_DATABASE_URLS = [
+    "postgresql+psycopg://nobody@127.0.0.1:1/chipwatch",  # nothing listens there
+    "postgresql+psycopg2://nobody@127.0.0.1/chipwatch",  # a driver chipwatch does not ship
+    "mysql://nobody@127.0.0.1/chipwatch",  # a backend chipwatch does not support
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "command"),
+    [(url, ["db", "current"]) for url in BAD_DATABASE_URLS]
+    + [(BAD_DATABASE_URLS[0], ["search", "h20"])],
+)
+def test_a_bad_database_url_is_one_line(tmp_path: Path, url: str, command: list[str]) -> None:
+    body = f'[database]\nurl = "{url}"\n' + source_block("Demo", feeds=["http://127.0.0.1:9/f"])
+    result = chipwatch(write_config(tmp_path, body), *command, timeout=120)
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output, output
+    assert result.returncode in (1, 3), output
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert "127.0.0.1" in line or "nobody@" in line, line

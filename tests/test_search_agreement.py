@@ -1,13 +1,13 @@
 """`search`, `alerts test` and a live rule find the same articles for the same query:
 random queries (words, inflections, umlaut spellings, phrases, wildcards on both ends,
-NEAR/n, AND/OR/NOT) over a stored corpus of German, English and Chinese sentences."""
+NEAR/n, AND/OR/NOT) over a stored corpus of German, English and Chinese sentences, on
+SQLite and on PostgreSQL; and one table of queries gives the same hits on both."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -16,7 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.service import backtest
 from analysis.matcher import ArticleView, Rule, RuleSet
-from storage import ArticleRecord, open_database, search, store_articles, upgrade
+from analysis.query import parse_query
+from storage import Article, ArticleRecord, open_database, pgsearch, search, store_articles, upgrade
+from storage.search import _candidates
+from tests.conftest import BACKENDS, database
 
 VOCABULARY = [
     "Nvidia", "Nvidias", "Nvidia's", "Chip", "Chips", "KI-Chips", "Chiphersteller",
@@ -37,10 +40,7 @@ def corpus(count: int = 60, seed: int = 7) -> list[str]:
     return [" ".join(rng.choices(VOCABULARY, k=rng.randint(3, 12))) for _ in range(count)]
 
 
-@pytest.fixture(scope="module")
-def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
-    path: Path = tmp_path_factory.mktemp("agreement") / "c.db"
-    url = f"sqlite:///{path}"
+def store_corpus(url: str) -> sessionmaker[Session]:
     upgrade(url)
     sessions = open_database(url)
     start = datetime(2026, 11, 1, tzinfo=UTC)
@@ -61,8 +61,15 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Se
                 for i, text in enumerate(corpus())
             ],
         )
-    yield sessions
-    sessions.kw["bind"].dispose()
+    return sessions
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def stored(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sessionmaker[Session]]:
+    with database(request.param, tmp_path_factory.mktemp("agreement")) as url:
+        yield store_corpus(url)
 
 
 def leaf() -> st.SearchStrategy[str]:
@@ -101,8 +108,6 @@ def test_search_alerts_test_and_live_rule_agree(stored: sessionmaker[Session], q
     tested = {a.url for a, _ in backtest(stored, query, datetime(2000, 1, 1, tzinfo=UTC))}
     with stored() as session:
         ids = [hit.article_id for hit in search(session, query, limit=1000)]
-        from storage import Article
-
         found = {session.get_one(Article, i).url for i in ids}
     assert found == tested == live
 
@@ -111,3 +116,103 @@ def test_the_corpus_gives_both_hits_and_misses(stored: sessionmaker[Session]) ->
     with stored() as session:
         assert 0 < len(search(session, "nvidia", limit=1000)) < 60
         assert 0 < len(search(session, "*kontrollen", limit=1000)) < 60
+
+
+# One table of queries for both backends: every kind of term, the operators, fields,
+# entities, CJK, and words the index cannot narrow (suffix, infix, metadata, NOT).
+TABLE = [
+    "nvidia",
+    "nvidias",
+    "chip",
+    "chips",
+    "ki",
+    "exportkontrolle",
+    "muenchen",
+    "münchen",
+    "umsätze",
+    "strasse",
+    "straße",
+    "h20 OR h200",
+    "nvidia AND china",
+    "nvidia -china",
+    "huawei NOT ascend",
+    '"nvidia s"',
+    '"ki chips"',
+    '"export control"',
+    '"chips nvidia"~3',
+    "export*",
+    "chip*",
+    "*kontrollen",
+    "*port*",
+    "nvidia NEAR/2 chips",
+    "寒武纪",
+    "华为 AND 芯片",
+    '"华为昇腾"',
+    "出口 OR licence",
+    "entity:nvidia",
+    "entity:cambricon OR entity:huawei",
+    "title:nvidia",
+    "text:nvidia AND source:wire",
+    "lang:de OR h20",
+    "(nvidia OR huawei) AND (chip* OR 芯片) -ban",
+]
+
+
+@pytest.fixture(scope="module")
+def both(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, sessionmaker[Session]]]:
+    folder = tmp_path_factory.mktemp("both")
+    with database("sqlite", folder) as lite, database("postgresql", folder) as pg:
+        yield {"sqlite": store_corpus(lite), "postgresql": store_corpus(pg)}
+
+
+def hits(sessions: sessionmaker[Session], query: str) -> list[str]:
+    with sessions() as session:
+        return [
+            session.get_one(Article, hit.article_id).url
+            for hit in search(session, query, limit=1000)
+        ]
+
+
+@pytest.mark.parametrize("query", TABLE)
+def test_both_backends_give_the_same_hits(
+    both: dict[str, sessionmaker[Session]], query: str
+) -> None:
+    rules = RuleSet([Rule.parse("live", query)])
+    expected = {
+        f"https://n.example/{i}"
+        for i, text in enumerate(corpus())
+        if rules.match(ArticleView(title="", text=text, source="Wire"))
+    }
+    on_sqlite, on_postgresql = hits(both["sqlite"], query), hits(both["postgresql"], query)
+    assert on_sqlite == on_postgresql  # the same articles, in the same order
+    assert set(on_postgresql) == expected
+
+
+def test_the_table_has_hits_and_misses(both: dict[str, sessionmaker[Session]]) -> None:
+    counts = [len(hits(both["postgresql"], query)) for query in TABLE]
+    assert any(0 < n < 60 for n in counts)
+    assert 0 in counts
+
+
+@pytest.mark.parametrize(
+    ("query", "narrowed"),
+    [("寒武纪", True), ("h20 OR h200", True), ('"ki chips"', True), ("*kontrollen", False)],
+)
+def test_postgresql_narrows_candidates_through_its_index(
+    both: dict[str, sessionmaker[Session]], query: str, narrowed: bool
+) -> None:
+    """The tsquery finds candidates through the GIN-indexed column (not every article):
+    only the articles that hold the query's tokens, a superset of the matches."""
+    with both["postgresql"]() as session:
+        node = parse_query(query)
+        compiled = pgsearch.tsquery(
+            node, pgsearch.intact_tokens(session, pgsearch.query_tokens(node))
+        )
+        candidates = _candidates(session, node, 0, 1000)
+        matches = {hit.article_id for hit in search(session, query, limit=1000)}
+    assert (compiled is not None) == narrowed
+    assert matches <= set(candidates)
+    if narrowed:
+        assert len(candidates) < 60

@@ -11,13 +11,16 @@ from typing import Any, Literal
 
 from alembic import context
 
-from storage import fts
+from storage import fts, pgsearch
 from storage.models import Base, UTCDateTime
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    """Leave SQLite's full-text index (fts.py, not in the models) out of autogenerate."""
-    return not (type_ == "table" and fts.is_fts_table(name))
+    """Leave the full-text indexes (SQLite's fts.py, PostgreSQL's pgsearch.py; not in the
+    models) out of autogenerate."""
+    if type_ == "table":
+        return not fts.is_fts_table(name)
+    return not (type_ in ("column", "index") and pgsearch.is_search_object(name))
 
 
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:

@@ -1,0 +1,109 @@
+"""One writer at a time for a stage that must not run twice at once on one database.
+
+The analyse stage (tagging, dedup, story grouping) rewrites what it derived from many
+articles at once; two of them interleaving would undo each other's work. Crawl workers
+and alert senders may run side by side (their writes are made safe row by row, see
+`articles.store_articles` and `alerts.claim_due`); an analyser waits for the other.
+
+- PostgreSQL: a session-level advisory lock, held on a connection of its own for the
+  duration. It belongs to the database, so it holds across machines, and the server
+  releases it when the holder's connection dies (a killed process never blocks the
+  next one).
+- SQLite: a lock file next to the database file, released by the OS when the holder
+  dies; an in-memory database, private to its process, needs no lock across processes.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+
+from storage.engine import display_url
+from storage.errors import StorageError
+
+# The advisory lock's key: one bigint, the same in every chipwatch process. Other
+# programs using advisory locks on the same database would have to pick this number by
+# accident to collide with it.
+ANALYSE_LOCK_KEY = zlib.crc32(b"chipwatch.analyse") + (0x6377 << 32)
+
+_memory_locks: dict[str, threading.Lock] = {}
+_memory_guard = threading.Lock()
+
+
+class LockTimeout(StorageError):
+    """Another process held the lock for longer than we were told to wait."""
+
+
+@contextmanager
+def analyse_lock(engine: Engine, *, timeout: float | None = None) -> Iterator[None]:
+    """Hold the database's analyse lock for the `with` block, waiting for another holder
+    as long as `timeout` seconds (None: as long as it takes); LockTimeout when it does
+    not come free in time."""
+    if engine.dialect.name == "postgresql":
+        with _advisory_lock(engine, ANALYSE_LOCK_KEY, timeout):
+            yield
+        return
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        with _memory_lock(str(engine.url), timeout):
+            yield
+        return
+    path = Path(database).with_name(Path(database).name + ".analyse.lock")
+    lock = FileLock(path)
+    try:
+        lock.acquire(timeout=-1 if timeout is None else timeout)
+    except Timeout:
+        raise LockTimeout(
+            f"{display_url(str(engine.url))}: another process holds the analyse lock "
+            f"({path}); waited {timeout:g} s"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextmanager
+def _advisory_lock(engine: Engine, key: int, timeout: float | None) -> Iterator[None]:
+    # Autocommit: the lock is the session's, not a transaction's, and no transaction
+    # stays open (and holds back vacuum) while the stage works.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # lock_timeout bounds the wait for any lock, advisory ones included; 0 = no limit.
+        milliseconds = 0 if timeout is None else max(int(timeout * 1000), 1)
+        conn.execute(
+            text("SELECT set_config('lock_timeout', :ms, false)"), {"ms": f"{milliseconds}"}
+        )
+        try:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
+            raise LockTimeout(
+                f"{display_url(str(engine.url))}: another process holds the analyse lock "
+                f"(advisory lock {key}); waited {timeout:g} s"
+            ) from None
+        finally:
+            conn.execute(text("SELECT set_config('lock_timeout', '0', false)"))
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+
+
+@contextmanager
+def _memory_lock(name: str, timeout: float | None) -> Iterator[None]:
+    with _memory_guard:
+        lock = _memory_locks.setdefault(name, threading.Lock())
+    if not lock.acquire(timeout=-1 if timeout is None else timeout):
+        raise LockTimeout(f"{name}: another thread holds the analyse lock; waited {timeout:g} s")
+    try:
+        yield
+    finally:
+        lock.release()

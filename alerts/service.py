@@ -256,7 +256,7 @@ def backtest(
     with sessions() as session:
         statement = (
             select(Article)
-            .options(with_analysis())
+            .options(*with_analysis())
             .where(Article.fetched_at >= since)
             .order_by(Article.id)
             .execution_options(yield_per=BATCH)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 
@@ -31,6 +32,8 @@ from analysis.query import (
     parse_query,
     terms,
 )
+from analysis.registry import default_registry
+from analysis.tagger import tag
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,15 @@ class ArticleView:
     language: str | None = None
     url: str = ""
     analysed: tuple[Analyzed, Analyzed] | None = None
+    # The registry ids the analyse stage tagged in title and text; None when the article
+    # has not been tagged yet (the crawl's `require` filter): then `entity:` tags it here.
+    entities: frozenset[str] | None = None
+
+    def entity_ids(self) -> frozenset[str]:
+        if self.entities is not None:
+            return self.entities
+        found = tag(self.title, self.language) + tag(self.text, self.language)
+        return frozenset(m.entity for m in found)
 
     def analysed_fields(self) -> tuple[tuple[str, Analyzed], tuple[str, Analyzed]]:
         title, text = self.analysed or (analyze(self.title or ""), analyze(self.text or ""))
@@ -305,7 +317,10 @@ def _evaluate(node: Node, hits: _Hits, article: ArticleView, slots: Slots, why: 
             why.append(f"{node.left.display} NEAR/{node.distance} {node.right.display}")
         return found_near
     if isinstance(node, Meta):
-        return _meta_matches(node, article)
+        found_meta = _meta_matches(node, article)
+        if found_meta and node.field == "entity":
+            why.append(f"entity:{node.value}")
+        return found_meta
     if isinstance(node, And):
         return all(_evaluate(child, hits, article, slots, why) for child in node.children)
     if isinstance(node, Or):
@@ -388,7 +403,16 @@ def _within(lists: list[list[int]], window: int) -> bool:
     return False
 
 
+@lru_cache(maxsize=1024)
+def entity_members(entity_id: str) -> frozenset[str]:
+    """The entity and everything whose org chain leads to it: `entity:huawei` is also
+    met by a tag of the Ascend 910C."""
+    return frozenset(default_registry().descendants(entity_id)) | {entity_id}
+
+
 def _meta_matches(meta: Meta, article: ArticleView) -> bool:
+    if meta.field == "entity":
+        return not entity_members(meta.value).isdisjoint(article.entity_ids())
     if meta.field == "url":
         return meta.value in article.url.casefold()
     value = fold(article.source if meta.field == "source" else article.language or "")

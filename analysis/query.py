@@ -84,9 +84,9 @@ class Near:
 
 @dataclass(frozen=True)
 class Meta:
-    """A test on article metadata: source name, language, URL."""
+    """A test on article metadata: source name, language, URL, or entity tags."""
 
-    field: str  # source | lang | url
+    field: str  # source | lang | url | entity (value: a registry id)
     value: str
     prefix: bool = False
 
@@ -280,8 +280,10 @@ def _near(query: str, item: tree.UnknownOperation, field: str | None) -> Node:
 
 
 def _entity(query: str, name: str) -> Node:
-    """`entity:X` for now: any name of X or of its products and units (the registry's
-    org chain), as phrases. Tagged articles will answer this from their stored tags."""
+    """`entity:X`: an article tagged with X or with anything whose org chain leads to X
+    (its products, units and chips), by the tagger (analysis.tagger), whose tags are
+    stored when an article is analysed. Not a second alias list: the tagger's context
+    rules decide, so "shares ascend" is no Huawei Ascend here either."""
     registry = default_registry()
     entity_id = registry.resolve(name)
     if entity_id is None:
@@ -291,22 +293,7 @@ def _entity(query: str, name: str) -> Node:
             "huawei-ascend, cambricon, t-head or smic (see analysis/entities.toml)",
             _find(query, name),
         )
-    return Or(
-        tuple(Term(" ".join(raw_tokens(alias)), TEXT_FIELDS) for alias in query_aliases(entity_id))
-    )
-
-
-def query_aliases(entity_id: str) -> tuple[str, ...]:
-    """The names `entity:ID` searches for: every alias of the entity and of the entities
-    whose org chain includes it, but not the ones that only mean it in a particular
-    country's context ("Commerce Department") or as a bare number ("590")."""
-    registry = default_registry()
-    names: dict[str, None] = {}
-    for member in sorted(registry.descendants(entity_id)):
-        for alias in registry[member].aliases:
-            if alias.context not in ("country", "maker") and not alias.text.isdigit():
-                names.setdefault(alias.text, None)
-    return tuple(names)
+    return Meta("entity", entity_id)
 
 
 def _check_not_only_negative(query: str, node: Node) -> None:

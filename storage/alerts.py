@@ -81,7 +81,7 @@ def articles_after(session: Session, seq: int, *, limit: int) -> list[Article]:
     )
     statement = (
         select(Article)
-        .options(with_analysis())
+        .options(*with_analysis())
         .where(
             Article.analysed_seq > seq,
             Article.stage_version.is_not(None),
@@ -99,7 +99,7 @@ def pending_articles(session: Session) -> Iterator[Article]:
     """Stored articles the analyse stage has not placed yet, in storage order."""
     statement = (
         select(Article)
-        .options(with_analysis())
+        .options(*with_analysis())
         .where(Article.analysed_seq.is_(None))
         .order_by(Article.id)
         .execution_options(yield_per=500)

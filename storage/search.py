@@ -11,16 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from analysis.matcher import Rule, RuleSet
-from analysis.query import Node, QuerySyntaxError
+from analysis.matcher import Rule, RuleSet, entity_members
+from analysis.query import And, Meta, Node, Or, QuerySyntaxError
 from analysis.snippets import snippet
 from storage import fts, pgsearch
 from storage.analysed import article_view, with_analysis
 from storage.errors import StorageError
-from storage.models import NEWEST_FIRST, Article
+from storage.models import NEWEST_FIRST, Article, Mention
 
 # Candidates are read a page at a time: the first page usually holds the `limit` newest
 # matches, and the database sorts only what a page needs.
@@ -57,7 +57,7 @@ def search(session: Session, query: str, *, limit: int = 20) -> list[Hit]:
         articles = {
             a.id: a
             for a in session.scalars(
-                select(Article).options(with_analysis()).where(Article.id.in_(chunk))
+                select(Article).options(*with_analysis()).where(Article.id.in_(chunk))
             )
         }
         for article_id in chunk:
@@ -80,9 +80,33 @@ def _candidates(session: Session, node: Node, offset: int, size: int) -> list[in
                 raise SearchSyntaxError(str(exc)) from None
     elif dialect == "postgresql":
         return pgsearch.candidates(session, node, offset, size)
-    # No index can narrow the query down: every article is a candidate.
     statement = select(Article.id).order_by(*NEWEST_FIRST).offset(offset).limit(size)
+    entities = required_entities(node)
+    if entities is not None:
+        # `entity:` from the stored tags; articles not analysed yet are tagged by the
+        # matcher, so they stay candidates
+        tagged = select(Mention.article_id).where(Mention.entity.in_(entities))
+        statement = statement.where(or_(Article.id.in_(tagged), Article.stage_version.is_(None)))
+    # Otherwise no index can narrow the query down: every article is a candidate.
     return list(session.scalars(statement))
+
+
+def required_entities(node: Node) -> frozenset[str] | None:
+    """Entity ids one of which every match of `node` is tagged with; None if none such."""
+    if isinstance(node, Meta) and node.field == "entity":
+        return entity_members(node.value)
+    if isinstance(node, And):
+        for child in node.children:
+            found = required_entities(child)
+            if found is not None:
+                return found
+        return None
+    if isinstance(node, Or):
+        parts = [required_entities(child) for child in node.children]
+        if any(part is None for part in parts):
+            return None
+        return frozenset().union(*(p for p in parts if p is not None))
+    return None
 
 
 def _snippet(body: str, matched: Sequence[str]) -> str:

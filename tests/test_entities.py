@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from analysis.analyzer import fold
-from analysis.query import QuerySyntaxError, parse_query, query_aliases
+from analysis.matcher import ArticleView, Rule, RuleSet
+from analysis.query import QuerySyntaxError, parse_query
 from analysis.registry import (
     KINDS,
     RegistryError,
@@ -259,12 +260,24 @@ def test_entity_names_resolve_to_registry_ids(name: str, expected: str) -> None:
     assert default_registry().resolve(name) == expected
 
 
-def test_entity_query_reaches_products_through_the_org_chain() -> None:
-    aliases = {fold(a) for a in query_aliases("nvidia")}
-    assert {"nvidia", "h20", "blackwell", "英 伟 达"} <= aliases
-    assert "hopper" not in aliases  # an ordinary word that needs its maker nearby
-    assert "commerce department" not in {fold(a) for a in query_aliases("us-commerce")}
-    assert "590" not in {fold(a) for a in query_aliases("cambricon")}
+def test_entity_query_uses_the_tags_and_reaches_products_through_the_org_chain() -> None:
+    """`entity:` is answered by the tagger's tags (stored ones when the article was
+    analysed), never by a second alias list."""
+
+    def matches(query: str, text: str, entities: frozenset[str] | None = None) -> bool:
+        view = ArticleView(title="", text=text, language="en", entities=entities)
+        return bool(RuleSet([Rule.parse("q", query)]).match(view))
+
+    assert matches("entity:nvidia", "China curbs purchases of the H20 chip.")
+    assert not matches("entity:huawei", "Shares ascend after the results.")  # a trap
+    assert matches("entity:huawei", "Huawei ships the Ascend 910C.")
+    # stored tags decide, whatever the text says
+    assert matches("entity:nvidia", "no names here", frozenset({"nvidia-h200"}))
+    assert not matches("entity:nvidia", "Nvidia H20", frozenset())
+    explained = RuleSet([Rule.parse("q", "entity:cambricon AND 590")]).match(
+        ArticleView(title="", text="Cambricon Siyuan 590", entities=frozenset({"cambricon"}))
+    )
+    assert explained[0].matched == ("entity:cambricon", "590")
     with pytest.raises(QuerySyntaxError, match="unknown entity 'nokia'"):
         parse_query("entity:nokia")
 
@@ -400,9 +413,3 @@ def test_cli_names_a_file_it_cannot_read(tmp_path: Path) -> None:
         result.stderr.strip()
         == f"Error: {tmp_path / 'nope.txt'}: cannot read: No such file or directory"
     )
-
-
-def test_bare_entities_command_is_kept_for_the_listing() -> None:
-    result = _cli()
-    assert result.returncode == 0
-    assert "tag" in result.stdout

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from analysis.matcher import entity_members
 from chipwatch.demo.server import NewsServer
 from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
 from tests.newsweb import load_seed_articles, load_seeds, trap_site
@@ -351,3 +352,21 @@ def test_entities_lists_mention_counts_against_the_previous_period(seed_run: See
     assert rows["nvidia"]["name"] == "Nvidia"
     counts = [r["articles"] for r in rows.values()]
     assert counts == sorted(counts, reverse=True)
+
+
+def test_search_answers_entity_queries_from_the_stored_tags(seed_run: SeedRun) -> None:
+    members = sorted(entity_members("cambricon"))
+    marks = ",".join("?" * len(members))
+    expected = {
+        url
+        for (url,) in seed_run.rows(
+            f"SELECT DISTINCT a.url FROM mentions m JOIN articles a ON a.id = m.article_id "
+            f"WHERE m.entity IN ({marks})",
+            *members,
+        )
+    }
+    assert expected  # the seeds name Cambricon and its Siyuan chips
+    result = chipwatch(seed_run.config, "search", "entity:cambricon", "--json", "--limit", "50")
+    assert result.returncode == 0, result.stderr
+    found = {json.loads(line)["url"] for line in result.stdout.splitlines()}
+    assert found == expected

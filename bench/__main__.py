@@ -157,6 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             r.backend: {
                 "one_writer_articles_per_s": r.one_writer_per_s,
                 "two_writers_articles_per_s": r.two_writers_per_s,
+                "analyse_stage_articles_per_s": r.analyse_per_s,
                 "search_milliseconds": r.search_ms,
             }
             for r in backends_result.results

@@ -1,6 +1,7 @@
 """SQLite vs PostgreSQL: storing the same batch of articles (as the crawl's store stage
 does: batches of 50, each one transaction, analysed on the way in), by one writer and
-by two at once, and searching the result.
+by two at once; the analyse stage over all of them (tags, duplicates, stories); and
+searching the result.
 
     python -m bench.backends [N]
 
@@ -32,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bench.search import NAMES, QUERIES, WORDS
 from storage import ArticleRecord, open_database, search, store_articles, upgrade
 from storage.engine import release_shared_engine
+from storage.stage import analyse_pending
 
 ADMIN_URL = os.environ.get(
     "CHIPWATCH_BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test"
@@ -44,6 +46,7 @@ class BackendResult:
     backend: str
     one_writer_per_s: float = 0.0
     two_writers_per_s: float = 0.0
+    analyse_per_s: float = 0.0  # the analyse stage over everything stored
     search_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -102,6 +105,9 @@ def measure(backend: str, url: str, count: int) -> BackendResult:
     for thread in threads:
         thread.join()
     result.two_writers_per_s = count / (time.perf_counter() - began)
+    began = time.perf_counter()
+    report = analyse_pending(open_database(url))
+    result.analyse_per_s = report.analysed / (time.perf_counter() - began)
     with open_database(url)() as session:
         for query in QUERIES:
             runs = []
@@ -153,7 +159,8 @@ def report(result: BackendsResult) -> list[str]:
     for r in result.results:
         lines.append(
             f"  {r.backend:11} one writer {r.one_writer_per_s:7.0f} articles/s · "
-            f"two writers {r.two_writers_per_s:7.0f} articles/s"
+            f"two writers {r.two_writers_per_s:7.0f} articles/s · "
+            f"analyse stage {r.analyse_per_s:6.0f} articles/s"
         )
         for query, ms in r.search_ms.items():
             lines.append(f"  {'':11} search {query:28} {ms:7.1f} ms")

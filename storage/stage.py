@@ -106,8 +106,11 @@ def _analyse_all(
             )
             if not articles:
                 return report
-            for article in articles:
-                _analyse(session, article, state, report)
+            # one flush per batch, at commit: nothing here reads what it just wrote
+            # except through the identity map
+            with session.no_autoflush:
+                for article in articles:
+                    _analyse(session, article, state, report)
         report.analysed += len(articles)
         if progress is not None:
             progress(report.analysed, total)
@@ -119,7 +122,8 @@ def _pending() -> ColumnElement[bool]:
 
 def _analyse(session: Session, article: Article, state: _State, report: StageReport) -> None:
     mentions = _tag(article)
-    session.execute(delete(Mention).where(Mention.article_id == article.id))
+    if article.stage_version is not None:  # tagged before: a newer stage re-tags it
+        session.execute(delete(Mention).where(Mention.article_id == article.id))
     session.add_all(mentions)
     if article.story_id is None:
         title = {m.entity for m in mentions if m.field == "title"}

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.service import run_alerts
 from chipwatch.config import load_config
 from storage import (
+    Article,
     ArticleRecord,
     Base,
     ListingState,
@@ -25,6 +26,7 @@ from storage import (
     start_run,
     store_articles,
 )
+from storage.stage import analyse_pending
 from tests.conftest import FAST_CRAWL, chipwatch, source_block, with_database, write_config
 
 START = datetime(2026, 11, 1, 8, tzinfo=UTC)
@@ -55,7 +57,7 @@ def populated_config(folder: Path) -> Path:
                     url=f"https://n.example/{i}",
                     source="Wire",
                     title=f"Meldung {i}",
-                    text=text,
+                    text=f"{text} (Meldung {i})",  # not copies of each other
                     content_hash=f"h{i}",
                     keys={f"https://n.example/{i}": f"https://n.example/{i}"},
                     published_at=START + timedelta(hours=i),
@@ -99,6 +101,7 @@ def populated_config(folder: Path) -> Path:
             sources={"Wire": SourceCounters(requests=3, new_articles=120)},
         )
     config_data = load_config(config)
+    analyse_pending(sessions)  # tags, stories: copied with the rest
     run_alerts(sessions, config_data.alerts, config_data.email, START + timedelta(days=1))
     return config
 
@@ -133,10 +136,23 @@ def test_an_sqlite_archive_moves_into_postgresql_with_its_history_once(
     before, after = counts(source), counts(target)
     assert after == before
     assert before["articles"] == 120
-    assert before["alert_matches"] == 60
+    # every article the rule matches once, but not the copies the stage found
+    with source() as session:
+        originals = session.scalar(
+            select(func.count())
+            .select_from(Article)
+            .where(
+                Article.duplicate_of.is_(None),
+                or_(Article.text.contains("H20"), Article.text.contains("Ascend")),
+            )
+        )
+    assert before["alert_matches"] == originals
+    assert 0 < before["alert_matches"] < 60
     assert before["alert_messages"] == 1
     assert before["urls"] == 122
     assert before["crawl_runs"] == 1
+    assert before["mentions"] > 0
+    assert 0 < before["stories"] < 120
     for query in ("h20 OR ascend", "寒武纪", "exportkontrolle", '"moore threads"', "*kontrollen"):
         assert found(target, query) == found(source, query), query
 
@@ -162,7 +178,7 @@ def test_an_sqlite_archive_moves_into_postgresql_with_its_history_once(
     assert stored.stored
     assert stored.article_id == 121
     assert chipwatch(moved, "alerts").returncode == 0
-    assert counts(target)["alert_matches"] == 61
+    assert counts(target)["alert_matches"] == before["alert_matches"] + 1
 
     # now the target holds rows: refused, unless they are to be replaced
     again = chipwatch(config, "db", "copy", "--to", postgres_url)

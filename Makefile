@@ -19,7 +19,7 @@ run: venv
 	$(BIN)/chipwatch run
 
 test: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 lint: venv
 	$(BIN)/ruff check .

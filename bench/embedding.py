@@ -15,13 +15,14 @@ the held-out events mixed in, it prints:
 - the embedding cosine alone as the pair score (no entities, figures, events or
   actors), on a finer curve: how sensitive it is to its threshold;
 - articles/s without and with the embedding (each article embedded once: one at a time
-  as the analyse stage would, and in one batch).
+  as the analyse stage would, and in one batch); OMP_NUM_THREADS=1 for one core.
 
 Nothing is asserted: the conclusion is written in docs/stories.md.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -141,19 +142,32 @@ def speeds(articles: Sequence[StoryArticle]) -> list[str]:
     StoryGrouper(StoryConfig(extra_weight=0.1), batched).add_all(articles)
     batch_rate = len(articles) / (embed + time.perf_counter() - t0)
     return [
-        f"Speed ({len(articles)} articles; embedding threads as the library chooses)",
+        f"Speed ({len(articles)} articles; the embedding's threads: OMP_NUM_THREADS="
+        f"{os.environ.get('OMP_NUM_THREADS', 'unset, all cores')})",
         f"  without the embedding   {without:,.0f} articles/s",
         f"  with, one at a time     {one_by_one:,.1f} articles/s",
         f"  with, embedded in batch {batch_rate:,.1f} articles/s",
     ]
 
 
+def _skipped() -> list[str]:
+    return [
+        f"Embedding: skipped: {MODULE!r} is not installed (pip install 'chipwatch[embed]', "
+        "x86_64 only)"
+    ]
+
+
+def speed_report() -> list[str]:
+    """Only the speeds (what `python -m bench` prints): grouping with and without."""
+    if not available():
+        return _skipped()
+    _, extract = entity_extractor()
+    return ["Stories with a multilingual embedding", *speeds(to_articles(load(), extract))]
+
+
 def report() -> list[str]:
     if not available():
-        return [
-            f"Embedding: skipped: {MODULE!r} is not installed (pip install 'chipwatch[embed]', "
-            "x86_64 only)"
-        ]
+        return _skipped()
     _, extract = entity_extractor()
     rows = load()
     mixed_rows = sorted(load(FIXTURE) + load(HOLDOUT), key=lambda r: r.published)

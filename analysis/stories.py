@@ -37,9 +37,10 @@ score with the story's latest articles; it joins the best story at or above
 several) opens a closed story.
 
 `extra_similarity` is the slot for one more feature — a multilingual sentence-embedding
-cosine, for instance — added to each pair score with weight `extra_weight`; chipwatch
-ships without one (no model can be downloaded at run time) and the calibrated weights
-do not assume one.
+cosine, for instance — added to each pair score with weight `extra_weight`.
+`analysis.embedding` offers one (the optional `embed` extra); measured, it did not improve
+the labelled or held-out figures, so the analyse stage does not use it and the calibrated
+weights do not assume one (docs/stories.md).
 """
 
 from __future__ import annotations

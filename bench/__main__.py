@@ -40,6 +40,7 @@ from typing import Any
 
 from bench import alerts as alerts_bench
 from bench import backends as backends_bench
+from bench import embedding as embedding_bench
 from bench import entities as entities_bench
 from bench import search as search_bench
 from bench import stories as stories_bench
@@ -132,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("\n".join(story_lines))
     results["stories_threshold_on_plateau"] = story_ok
+    print()  # quality with the embedding: python -m bench.stories --embed
+    print("\n".join(embedding_bench.speed_report()), flush=True)
     entities_result = entities_bench.run(200 if args.quick else 2000)
     print()
     print("\n".join(entities_bench.report(entities_result)))

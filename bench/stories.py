@@ -1,6 +1,6 @@
 """Story grouping and deduplication on the labelled set: quality and speed.
 
-    python -m bench.stories [--repeat N]
+    python -m bench.stories [--repeat N] [--embed]
 
 Prints pairwise precision/recall/F1, cross-language recall and the near-miss false
 merge rate of the grouper on tests/fixtures/stories.jsonl; an F1-versus-threshold curve
@@ -8,6 +8,8 @@ with a check that the configured threshold sits on a plateau; the seed check; de
 precision and recall on the near-copy set; and articles per second for grouping and for
 deduplication (the labelled set repeated N times, each copy a month later). Nothing is
 asserted on timings; the exit status is 1 when the threshold is not on a plateau.
+`--embed` adds the same figures with a multilingual sentence embedding (bench/embedding.py;
+one line saying it was skipped when the `embed` extra is not installed).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import timedelta
 
 from analysis.dedup import DuplicateIndex
 from analysis.stories import StoryArticle, StoryConfig, StoryGrouper
+from bench.embedding import report as embedding_report
 from bench.storyset import (
     FIXTURE,
     HOLDOUT,
@@ -136,9 +139,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--repeat", type=int, default=20, help="copies of the labelled set timed (default 20)"
     )
+    parser.add_argument(
+        "--embed",
+        action="store_true",
+        help="also measure the grouper with a multilingual embedding (the embed extra)",
+    )
     args = parser.parse_args(argv)
     lines, ok = report(args.repeat)
     print("\n".join(lines))
+    if args.embed:
+        print()
+        print("\n".join(embedding_report()), flush=True)
     return 0 if ok else 1
 
 

@@ -32,3 +32,24 @@ def test_every_dependency_is_pinned_and_installed_at_its_pin(pin: str) -> None:
 )
 def test_dependencies_for_the_next_steps_import(module: str) -> None:
     importlib.import_module(module)
+
+
+def constraints() -> dict[str, str]:
+    lines = (REPO / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    pinned = (PIN.fullmatch(line.strip()) for line in lines)
+    return {m["name"].lower(): m["version"] for m in pinned if m}
+
+
+def extra_pins() -> list[str]:
+    """The pins of the optional extras other than dev (`embed`)."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    groups = project["optional-dependencies"]
+    return [pin for name, group in groups.items() if name != "dev" for pin in group]
+
+
+@pytest.mark.parametrize("pin", extra_pins())
+def test_optional_extras_are_pinned_in_pyproject_and_constraints(pin: str) -> None:
+    """An extra (`embed`) is not installed by `make test`, but pinned like the rest."""
+    match = PIN.fullmatch(pin)
+    assert match, f"{pin!r} is not an exact pin"
+    assert constraints().get(match["name"].lower()) == match["version"], pin

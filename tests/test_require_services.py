@@ -1,5 +1,6 @@
-"""CHIPWATCH_REQUIRE_SERVICES=1 (CI) turns every skip into a failure; without it a test
-that lacks a service skips with its reason."""
+"""CHIPWATCH_REQUIRE_SERVICES=1 (CI) turns every skip into a failure, except a test for
+an optional extra that is not installed; without it a test that lacks a service skips
+with its reason."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ def test_needs_a_service():
 
 @pytest.mark.skipif(True, reason="../shared/seeds not present")
 def test_needs_seeds():
+    pass
+
+@pytest.mark.extra("absent", "chipwatch_probe_no_such_module")
+def test_needs_an_optional_extra():
     pass
 """
 
@@ -54,15 +59,17 @@ def run_probe(tmp_path: Path, require: bool) -> subprocess.CompletedProcess[str]
 def test_skips_fail_when_services_are_required(tmp_path: Path) -> None:
     result = run_probe(tmp_path, require=True)
     assert result.returncode == 1, result.stdout
-    # a skip in the test body fails it; a skip marker fails its setup (an error)
-    assert "1 failed, 1 error" in result.stdout
-    assert "skipped" not in result.stdout.splitlines()[-1]
+    # a skip in the test body fails it; a skip marker fails its setup (an error); a
+    # missing optional extra is not a service and stays a skip
+    assert "1 failed, 1 skipped, 1 error" in result.stdout
     assert "PostgreSQL is not reachable" in result.stdout
+    assert "optional 'absent' extra is not installed" in result.stdout
     assert "../shared/seeds not present" in result.stdout
 
 
 def test_skips_stay_skips_with_their_reason_otherwise(tmp_path: Path) -> None:
     result = run_probe(tmp_path, require=False)
     assert result.returncode == 0, result.stdout
-    assert "2 skipped" in result.stdout
+    assert "3 skipped" in result.stdout
+    assert "pip install -c constraints.txt -e '.[absent]'" in result.stdout
     assert "../shared/seeds not present" in result.stdout

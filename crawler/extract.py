@@ -22,7 +22,10 @@ from trafilatura.settings import Document
 from analysis.analyzer import Analyzed, analyze
 from crawler.decoding import replacement_share
 
+# The least body text an article has, in Latin-script characters: a CJK character
+# carries about what a short word does, so it counts as CJK_CHAR_WEIGHT of them.
 MIN_TEXT_CHARS = 200
+CJK_CHAR_WEIGHT = 3
 # Above this share of U+FFFD the text is not what the page said: store nothing.
 MAX_REPLACEMENT_SHARE = 0.2
 # Below this much text a language guess is noise; above it, py3langid is reliable.
@@ -80,7 +83,7 @@ def extract_article(
         return ExtractionFailure(
             "undecodable", "the text is mostly U+FFFD: the page's encoding is wrong or unknown"
         )
-    if len(text) < MIN_TEXT_CHARS:
+    if text_weight(text) < MIN_TEXT_CHARS:
         return ExtractionFailure("too_short", f"{len(text)} characters of body text")
     return ExtractedArticle(
         text=text,
@@ -106,6 +109,18 @@ def _drop_leading_title(text: str, title: str | None) -> str:
     if title and rest and first.strip().casefold() == title.casefold():
         return rest
     return text
+
+
+_CJK = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]"
+)
+
+
+def text_weight(text: str) -> int:
+    """The text's length in Latin-script characters: 172 Chinese characters are a
+    short article, not a caption."""
+    cjk = len(_CJK.findall(text))
+    return len(text) + (CJK_CHAR_WEIGHT - 1) * cjk
 
 
 def content_hash(text: str) -> str:

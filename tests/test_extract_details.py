@@ -1,0 +1,33 @@
+"""Extraction details a new user meets: CJK text length."""
+
+from __future__ import annotations
+
+from crawler.extract import ExtractedArticle, ExtractionFailure, extract_article
+
+# Written for this test: a short Chinese report, 167 characters.
+_CHINESE = (
+    "英伟达今天发布了新一代人工智能芯片，这款芯片专为数据中心设计。公司表示，新芯片的推理性能比上一代"
+    "提高了三倍，同时功耗降低了百分之二十。分析人士认为，这将进一步巩固英伟达在人工智能加速器市场的领先"
+    "地位。与此同时，国内厂商也在加快研发步伐，寒武纪和华为昇腾的产品已经在多家云服务商部署。业内预计，"
+    "明年的竞争将更加激烈，价格也可能随之下降。"
+)
+
+
+def test_a_short_chinese_article_is_long_enough() -> None:
+    assert len(_CHINESE) == 167
+    html = (
+        "<html lang='zh'><head><title>英伟达发布新芯片</title></head><body><article>"
+        f"<h1>英伟达发布新芯片</h1><p>{_CHINESE}</p></article></body></html>"
+    )
+    result = extract_article(html, "https://news.example.cn/a.html")
+    assert isinstance(result, ExtractedArticle), result
+    assert result.text == _CHINESE
+    assert result.language == "zh"
+
+
+def test_latin_text_of_the_same_length_is_still_too_short() -> None:
+    text = "Nvidia stellt einen neuen Chip vor. " * 4  # 144 characters
+    html = f"<html><body><article><h1>Kurz</h1><p>{text}</p></article></body></html>"
+    result = extract_article(html, "https://n.example/short")
+    assert isinstance(result, ExtractionFailure)
+    assert result.reason == "too_short"

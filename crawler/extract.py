@@ -89,9 +89,9 @@ def extract_article(
         text=text,
         content_hash=content_hash(text),
         title=title,
-        author=_clean(document.author),
+        author=_page_spelling(_clean(document.author), html),
         description=_clean(document.description),
-        site_name=_clean(document.sitename),
+        site_name=_page_spelling(_clean(document.sitename), html),
         published_at=parse_extracted_date(document.date),
         language=detect_language(text, html, language_hint),
         analysed=analyze(text),
@@ -121,6 +121,25 @@ def text_weight(text: str) -> int:
     short article, not a caption."""
     cjk = len(_CJK.findall(text))
     return len(text) + (CJK_CHAR_WEIGHT - 1) * cjk
+
+
+def _page_spelling(names: str | None, html: str) -> str | None:
+    """Undo Trafilatura's title-casing of names that start lower-case ("dpa-AFX" came
+    back as "Dpa-Afx", "heise online" as "Heise Online"): each name as the page spells it."""
+    if not names:
+        return names
+    restored = []
+    for name in names.split("; "):
+        # Trafilatura title-cases only names that start lower-case: a name the page
+        # spells as returned was not touched.
+        if name == name.title() and name not in html:
+            pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?!\w)"
+            for match in re.finditer(pattern, html, re.IGNORECASE):
+                if match.group(0)[0].islower():
+                    name = re.sub(r"\s+", " ", match.group(0))
+                    break
+        restored.append(name)
+    return "; ".join(restored)
 
 
 def content_hash(text: str) -> str:

@@ -1,6 +1,9 @@
-"""Extraction details a new user meets: CJK text length."""
+"""Extraction details a new user meets: CJK text length, authors' own spelling."""
 
 from __future__ import annotations
+
+from trafilatura import bare_extraction
+from trafilatura.settings import Document
 
 from crawler.extract import ExtractedArticle, ExtractionFailure, extract_article
 
@@ -10,6 +13,17 @@ _CHINESE = (
     "提高了三倍，同时功耗降低了百分之二十。分析人士认为，这将进一步巩固英伟达在人工智能加速器市场的领先"
     "地位。与此同时，国内厂商也在加快研发步伐，寒武纪和华为昇腾的产品已经在多家云服务商部署。业内预计，"
     "明年的竞争将更加激烈，价格也可能随之下降。"
+)
+_BODY = "".join(
+    f"<p>{sentence}</p>"
+    for sentence in (
+        "The company said the new part would ship to customers in the first half of next year, "
+        "with volume production to follow later.",
+        "Analysts expect demand from cloud providers to stay strong, although prices for memory "
+        "and advanced packaging keep rising.",
+        "A spokesperson declined to give figures for the expected revenue but said several large "
+        "customers had already placed orders.",
+    )
 )
 
 
@@ -31,3 +45,30 @@ def test_latin_text_of_the_same_length_is_still_too_short() -> None:
     result = extract_article(html, "https://n.example/short")
     assert isinstance(result, ExtractionFailure)
     assert result.reason == "too_short"
+
+
+def test_authors_and_site_name_keep_the_pages_spelling() -> None:
+    html = (
+        "<html><head><title>Nvidia zeigt Blackwell</title>"
+        '<meta property="og:site_name" content="heise online">'
+        '<meta name="author" content="dpa-AFX"></head><body><article>'
+        f'<h1>Nvidia zeigt Blackwell</h1><p class="byline">Von dpa-AFX</p>{_BODY}'
+        "</article></body></html>"
+    )
+    # what Trafilatura alone makes of them
+    document = bare_extraction(html, url="https://www.heise.de/a", with_metadata=True)
+    assert isinstance(document, Document)
+    assert (document.author, document.sitename) == ("Dpa-Afx", "Heise Online")
+    result = extract_article(html, "https://www.heise.de/a")
+    assert isinstance(result, ExtractedArticle), result
+    assert (result.author, result.site_name) == ("dpa-AFX", "heise online")
+
+
+def test_a_capitalised_author_is_left_as_it_is() -> None:
+    html = (
+        '<html><head><meta name="author" content="Anna Weber"></head><body><article>'
+        f"<h1>Titel</h1><p>von anna weber</p>{_BODY}</article></body></html>"
+    )
+    result = extract_article(html, "https://n.example/a")
+    assert isinstance(result, ExtractedArticle), result
+    assert result.author == "Anna Weber"

@@ -18,9 +18,11 @@ from functools import lru_cache
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura import bare_extraction
 from trafilatura.settings import Document
+from trafilatura.utils import load_html
 
 from analysis.analyzer import Analyzed, analyze
 from crawler.decoding import replacement_share
+from crawler.headline import page_headline
 
 # The least body text an article has, in Latin-script characters: a CJK character
 # carries about what a short word does, so it counts as CJK_CHAR_WEIGHT of them.
@@ -61,8 +63,13 @@ def extract_article(
 ) -> ExtractedArticle | ExtractionFailure:
     if not html.strip():
         return ExtractionFailure("empty", "the page has no content")
+    # Parsed once: the headline is read from the tree Trafilatura then extracts from.
+    tree = load_html(html)
+    if tree is None:
+        return ExtractionFailure("empty", "the page does not parse as HTML")
+    headline = page_headline(tree, url)
     document = bare_extraction(
-        html,
+        tree,
         url=url,
         with_metadata=True,
         include_comments=False,
@@ -77,8 +84,10 @@ def extract_article(
     # a Document or None: a dict comes only with the deprecated as_dict=True
     if not isinstance(document, Document) or not (document.text and document.text.strip()):
         return ExtractionFailure("empty", "no article body found")
-    title = _clean(document.title)
-    text = _drop_leading_title(normalize_text(document.text), title)
+    title = headline or _clean(document.title)
+    text = normalize_text(document.text)
+    for stated in dict.fromkeys((title, _clean(document.title))):
+        text = _drop_leading_title(text, stated)
     if replacement_share(text) > MAX_REPLACEMENT_SHARE:
         return ExtractionFailure(
             "undecodable", "the text is mostly U+FFFD: the page's encoding is wrong or unknown"
@@ -104,9 +113,11 @@ def normalize_text(text: str) -> str:
 
 
 def _drop_leading_title(text: str, title: str | None) -> str:
-    """Trafilatura keeps the <h1>; the title is stored on its own."""
+    """Trafilatura keeps the <h1>; the title is stored on its own. A kicker in the <h1>
+    comes first on the same line ("KI-Chips Nvidia zeigt …")."""
     first, _, rest = text.partition("\n")
-    if title and rest and first.strip().casefold() == title.casefold():
+    line, title_key = first.strip().casefold(), (title or "").casefold()
+    if title_key and rest and line.endswith(title_key) and len(line) - len(title_key) <= 40:
         return rest
     return text
 

@@ -1,4 +1,5 @@
-"""Extraction details a new user meets: CJK text length, authors' own spelling."""
+"""Extraction details a new user meets: CJK text length, authors' own spelling, and the
+article's own headline on the CMS patterns of tests/headline_cases.py."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from trafilatura import bare_extraction
 from trafilatura.settings import Document
 
 from crawler.extract import ExtractedArticle, ExtractionFailure, extract_article
+from tests.headline_cases import CASES, HeadlineCase
 
 # Written for this test: a short Chinese report, 167 characters.
 _CHINESE = (
@@ -25,6 +27,21 @@ _BODY = "".join(
         "customers had already placed orders.",
     )
 )
+# At least this share of the cases must come out with exactly the page's headline.
+HEADLINE_EXACT_MIN = 0.95
+
+
+def _page(case: HeadlineCase) -> str:
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'>{case.head}</head><body>{case.top}"
+        f"<main><article>{case.header}{_BODY}</article></main><footer>Impressum</footer>"
+        "</body></html>"
+    )
+
+
+def _exact_share(titles: list[str | None]) -> float:
+    hits = sum(title == case.headline for title, case in zip(titles, CASES, strict=True))
+    return hits / len(CASES)
 
 
 def test_a_short_chinese_article_is_long_enough() -> None:
@@ -72,3 +89,30 @@ def test_a_capitalised_author_is_left_as_it_is() -> None:
     result = extract_article(html, "https://n.example/a")
     assert isinstance(result, ExtractedArticle), result
     assert result.author == "Anna Weber"
+
+
+def test_titles_are_the_pages_headline() -> None:
+    assert len(CASES) >= 30
+    titles = []
+    for case in CASES:
+        result = extract_article(_page(case), case.url)
+        assert isinstance(result, ExtractedArticle), (case.name, result)
+        titles.append(result.title)
+    misses = [(c.name, t) for t, c in zip(titles, CASES, strict=True) if t != c.headline]
+    assert _exact_share(titles) >= HEADLINE_EXACT_MIN, misses
+
+
+def test_the_headline_gate_fails_on_trafilaturas_own_titles() -> None:
+    titles = []
+    for case in CASES:
+        document = bare_extraction(_page(case), url=case.url, with_metadata=True)
+        assert isinstance(document, Document)
+        titles.append(document.title)
+    assert _exact_share(titles) < HEADLINE_EXACT_MIN
+
+
+def test_a_kicker_in_the_h1_does_not_open_the_text() -> None:
+    case = CASES[3]  # tagesschau: topline and headline spans in the h1
+    result = extract_article(_page(case), case.url)
+    assert isinstance(result, ExtractedArticle), result
+    assert result.text.startswith("The company said")

@@ -265,6 +265,11 @@ class KnownUrlMiddleware:
         self.shared_frontier = crawler.settings.get("CHIPWATCH_FRONTIER") is not None
         self.max_failures = crawler.settings.getint("CHIPWATCH_MAX_FAILURES", 3)
         self.scheduled: set[str] = set()
+        job = crawler.settings.get("CHIPWATCH_JOB")
+        # a page one version of a source's `require` turned down is asked for under another
+        self.filter_versions: dict[str, str] = (
+            {s.name: s.require_version for s in job.sources} if job is not None else {}
+        )
         self.sessions: sessionmaker[Session] | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -315,7 +320,7 @@ class KnownUrlMiddleware:
         if fresh and self.sessions is not None:
             try:
                 with self.sessions() as session:
-                    known = known_keys(session, fresh)
+                    known = known_keys(session, fresh, self.filter_versions)
             except (SQLAlchemyError, StorageError) as exc:
                 # Asking again for a stored article is harmless; dropping one is not.
                 self._read_failed(exc)

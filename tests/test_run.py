@@ -84,3 +84,42 @@ recipients = ["me@example.org"]
             assert article.title not in text
     finally:
         smtp.stop()
+
+
+def test_a_widened_require_filter_recovers_what_it_turned_down(tmp_path: Path) -> None:
+    articles = DEMO_ARTICLES[:3]
+
+    def config_with(require: str) -> Path:
+        return write_config(
+            tmp_path,
+            FAST_CRAWL
+            + f"""
+[[sources]]
+name = "Demo"
+language = "de"
+feeds = ["{base}/feeds/rss.xml"]
+follow = '{ARTICLE_PATTERN}'
+require = '{require}'
+""",
+        )
+
+    def article_requests() -> int:
+        return sum(1 for r in server.log if r.path.startswith("/news/"))
+
+    with NewsServer(NewsSite(articles)) as server:
+        base = server.base_url
+        narrow = config_with("nosuchchipmaker")
+        assert chipwatch(narrow, "crawl").returncode == 0
+        assert article_requests() == len(articles)
+        # the same filter: the pages it turned down are not asked for again
+        assert chipwatch(narrow, "crawl").returncode == 0
+        assert article_requests() == len(articles)
+        with sqlite3.connect(tmp_path / "chipwatch.db") as conn:
+            assert conn.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+        # a widened filter asks for them again, and now stores them
+        wide = config_with("nosuchchipmaker OR chip OR nvidia OR huawei OR cambricon")
+        result = chipwatch(wide, "crawl")
+        assert result.returncode == 0, result.stderr
+        assert article_requests() == 2 * len(articles)
+    with sqlite3.connect(tmp_path / "chipwatch.db") as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone() == (len(articles),)

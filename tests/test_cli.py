@@ -144,7 +144,8 @@ def test_unreachable_source_is_reported_and_the_rest_still_crawled(
     assert "Gone: unreachable" in result.stderr
     assert "Demo" not in result.stderr.replace("details:", "")
     stats = run_cli("stats", "--json", config=path)
-    by_source = {s["source"]: s for s in json.loads(stats.stdout)}
+    lines = [json.loads(line) for line in stats.stdout.splitlines()]
+    by_source = {s["source"]: s for s in lines if s["type"] == "source"}
     assert by_source["Demo"]["new_articles"] == len(DEMO_ARTICLES)
     assert by_source["Gone"]["errors"] == {"connection_refused": 1}
 
@@ -304,3 +305,57 @@ def test_scrapy_commands_work_from_the_repository_root(tmp_path: Path, server: N
     with sqlite3.connect(tmp_path / "chipwatch.db") as conn:
         assert conn.execute("SELECT count(*) FROM articles").fetchone() == (len(DEMO_ARTICLES),)
         assert conn.execute("SELECT status FROM crawl_runs").fetchall() == [("finished",)]
+
+
+def test_every_listing_command_speaks_json_lines(
+    run_cli: Cli, tmp_path: Path, server: NewsServer
+) -> None:
+    path = demo_config(
+        tmp_path,
+        server.base_url,
+        extra=f"""
+[[alerts]]
+name = "china-ai"
+query = 'huawei OR cambricon'
+recipients = ["me@example.org"]
+schedule = "daily 08:00"
+
+[[sources]]
+name = "Gone"
+feeds = ["http://127.0.0.1:{closed_port()}/feed.xml"]
+""",
+    )
+    assert run_cli("db", "upgrade", config=path).returncode == 0
+
+    def lines(*args: str, code: int = 0) -> list[dict[str, object]]:
+        result = run_cli(*args, "--json", config=path)
+        assert result.returncode == code, result.stderr
+        return [json.loads(line) for line in result.stdout.splitlines()]
+
+    sources = lines("sources", "list")
+    assert [(s["name"], s["feeds"]) for s in sources] == [
+        ("Demo", [f"{server.base_url}/feeds/rss.xml"]),
+        ("Gone", [sources[1]["feeds"][0]]),  # type: ignore[index]
+    ]
+    assert sources[0]["pages"] == [f"{server.base_url}/thema/chips/"]
+    (rule,) = lines("alerts", "list")
+    assert (rule["name"], rule["query"], rule["schedule"]) == (
+        "china-ai",
+        "huawei OR cambricon",
+        "daily",
+    )
+    assert rule["recipients"] == ["me@example.org"]
+    assert rule["matches_total"] == 0
+    checks = lines("sources", "check", code=1)  # one listing cannot be reached
+    assert [(c["source"], c["kind"], c["ok"]) for c in checks] == [
+        ("Demo", "feed", True),
+        ("Demo", "page", True),
+        ("Gone", "feed", False),
+    ]
+    assert checks[0]["items"] == len(DEMO_ARTICLES)
+    stats = lines("stats")
+    assert [(s["type"], s.get("source") or s.get("name")) for s in stats] == [
+        ("source", "Demo"),
+        ("source", "Gone"),
+        ("alert", "china-ai"),
+    ]

@@ -16,6 +16,8 @@ and alert senders may run side by side (their writes are made safe row by row, s
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 import threading
 import zlib
 from collections.abc import Iterator
@@ -77,18 +79,39 @@ def database_lock(engine: Engine, name: str, key: int, *, timeout: float | None)
         with _memory_lock(f"{engine.url}#{name}", name, timeout):
             yield
         return
-    lock = FileLock(path)
     try:
-        lock.acquire(timeout=-1 if timeout is None else timeout)
+        lock = _file_lock(path, timeout)
     except Timeout:
         raise LockTimeout(
             f"{display_url(str(engine.url))}: another process holds the {name} lock "
             f"({path}); waited {timeout:g} s"
         ) from None
+    except OSError:
+        # The database's folder is read-only or full: the lock moves to the temporary
+        # folder, keyed by the database file, and the run goes on to report the
+        # storage failure itself (with the database named) instead of this one.
+        fallback = Path(tempfile.gettempdir()) / f"chipwatch-{_path_key(path)}.lock"
+        try:
+            lock = _file_lock(fallback, timeout)
+        except Timeout:
+            raise LockTimeout(
+                f"{display_url(str(engine.url))}: another process holds the {name} lock "
+                f"({fallback}); waited {timeout:g} s"
+            ) from None
     try:
         yield
     finally:
         lock.release()
+
+
+def _file_lock(path: Path, timeout: float | None) -> FileLock:
+    lock = FileLock(path)
+    lock.acquire(timeout=-1 if timeout is None else timeout)
+    return lock
+
+
+def _path_key(path: Path) -> str:
+    return hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:16]
 
 
 @contextmanager

@@ -194,6 +194,14 @@ class LogFile(RotatingFileHandler):
         except OSError as exc:
             self.error = f"cannot write the log {self.baseFilename}: {exc}"
 
+    def close(self) -> None:
+        # The last flush meets the same full disk as the writes before it.
+        try:
+            super().close()
+        except OSError as exc:
+            if self.error is None:
+                self.error = f"cannot write the log {self.baseFilename}: {exc}"
+
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
         if self.error is None:
             reason = sys.exc_info()[1]

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -75,6 +75,7 @@ entities_app = typer.Typer(help="AI-chip entities: tag text with the entity regi
 app.add_typer(entities_app, name="entities")
 
 out = Console(highlight=False, soft_wrap=True)
+JSON_HELP = "One JSON object per line."
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 # Exit statuses (README, "Exit status"): 0 done; 1 an error (bad config, database,
@@ -382,34 +383,29 @@ def export(
 @app.command()
 def stats(
     runs: Annotated[int, typer.Option(help="Sum the counters of the last N runs.")] = 1,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=JSON_HELP + ' Sources, then alert rules ("type").')
+    ] = False,
 ) -> None:
-    """Per source: requests, 304s, new articles, skipped (by reason), errors (by kind)."""
+    """Per source: requests, 304s, new articles, skipped (by reason), errors (by kind);
+    then each alert rule's matches and deliveries."""
     config = _ready(_config())
     sessions = open_database(config.database_url)
     with sessions() as session:
         summaries = source_summaries(session, [s.name for s in config.sources], runs=runs)
         recent = last_runs(session, limit=1)
+        statuses = rule_statuses(session, [a.name for a in config.alerts])
     if as_json:
-        out.print_json(
-            json.dumps(
-                [
-                    {
-                        **s.__dict__,
-                        "last_new_article": s.last_new_article.isoformat()
-                        if s.last_new_article
-                        else None,
-                    }
-                    for s in summaries
-                ],
-                ensure_ascii=False,
-            )
+        _print_jsonl(
+            [{"type": "source", **s.__dict__} for s in summaries]
+            + [
+                {"type": "alert", **s.__dict__, "query": a.query}
+                for s, a in zip(statuses, config.alerts, strict=True)
+            ]
         )
         return
     for line in render_stats(summaries, recent[0] if recent else None):
         out.print(_esc(line))
-    with sessions() as session:
-        statuses = rule_statuses(session, [a.name for a in config.alerts])
     for line in render_alert_stats(statuses):
         out.print(_esc(line))
 
@@ -512,12 +508,26 @@ def alerts_test(
 
 
 @alerts_app.command("list")
-def alerts_list() -> None:
+def alerts_list(
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+) -> None:
     """The configured rules with their last match and pending counts."""
     config = _ready(_config())
     sessions = open_database(config.database_url)
     with sessions() as session:
         statuses = {s.name: s for s in rule_statuses(session, [a.name for a in config.alerts])}
+    if as_json:
+        _print_jsonl(
+            {
+                **statuses[a.name].__dict__,
+                "query": a.query,  # as configured: the stored one follows at the next run
+                "enabled": a.enabled,
+                "schedule": a.schedule.kind,
+                "recipients": list(a.recipients),
+            }
+            for a in config.alerts
+        )
+        return
     if not config.alerts:
         out.print("No [[alerts]] configured.")
     for alert in config.alerts:
@@ -790,9 +800,26 @@ def db_copy(
 
 
 @sources_app.command("list")
-def sources_list() -> None:
+def sources_list(
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+) -> None:
     """List the configured sources and their listing URLs."""
     config = _config()
+    if as_json:
+        _print_jsonl(
+            {
+                "name": s.name,
+                "language": s.language,
+                "enabled": s.enabled,
+                "feeds": list(s.feeds),
+                "sitemaps": list(s.sitemaps),
+                "pages": list(s.pages),
+                "follow": s.follow.pattern if s.follow else None,
+                "require": s.require,
+            }
+            for s in config.sources
+        )
+        return
     for source in config.sources:
         flag = "" if source.enabled else " (disabled)"
         out.print(f"[bold]{_esc(source.name)}[/bold] [{source.language or '?'}]{flag}")
@@ -805,12 +832,18 @@ def sources_check(
     source: Annotated[
         list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
     """Fetch each listing once and report what it is (feed type, item count) or why it fails."""
     from crawler.runner import check_sources
 
     config = _config()
     results = check_sources(config.crawl_job, source)
+    if as_json:
+        _print_jsonl(r.__dict__ for r in results)
+        if not all(r.ok for r in results):
+            raise typer.Exit(1)
+        return
     table = Table("source", "kind", "status", "result", "url", box=None)
     for result in results:
         mark = "[green]ok[/green]" if result.ok else "[red]FAIL[/red]"
@@ -838,6 +871,20 @@ def demo(
     from chipwatch.demo.runner import run_demo
 
     run_demo(out, keep)
+
+
+def _print_jsonl(records: Iterable[dict[str, Any]]) -> None:
+    """`--json`: one object per line, dates as ISO 8601."""
+    for record in records:
+        sys.stdout.write(json.dumps(record, ensure_ascii=False, default=_json_value) + "\n")
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (tuple, frozenset, set)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _esc(text: str) -> str:

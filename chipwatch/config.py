@@ -57,10 +57,6 @@ class Config:
     def folder(self) -> Path:
         return self.path.parent
 
-    @property
-    def lock_path(self) -> Path:
-        return self.folder / f".{self.path.stem}.lock"
-
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
             if source.name == name:

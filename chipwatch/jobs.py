@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
-from filelock import FileLock, Timeout
 from rich.console import Console
 from rich.progress import Progress as RichProgress
 from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import SQLAlchemyError
 
 from chipwatch.config import Config
 from chipwatch.errors import AppError
 from crawler.runner import CrawlReport, Progress, run_crawl
+from storage import describe_db_error, display_url, make_engine
+from storage.locks import LockTimeout, run_lock
 
 
 class RunLocked(AppError):
@@ -21,19 +23,22 @@ class RunLocked(AppError):
 
 @contextmanager
 def locked(config: Config) -> Iterator[None]:
-    """One run at a time per config. The OS releases the lock when its holder dies, so a
-    killed run never blocks the next one."""
-    lock = FileLock(config.lock_path)
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise RunLocked(
-            f"chipwatch: another run is in progress (lock {config.lock_path}); leaving."
-        ) from None
-    try:
+    """One run at a time per database, whichever config names it: a lock file beside
+    an SQLite file, an advisory lock in PostgreSQL. Either is released when its holder
+    dies, so a killed run never blocks the next one."""
+    engine = make_engine(config.database_url)
+    with ExitStack() as held:
+        held.callback(engine.dispose)
+        try:
+            held.enter_context(run_lock(engine, timeout=0))
+        except LockTimeout as exc:
+            raise RunLocked(f"chipwatch: another run is in progress ({exc}); leaving.") from None
+        except SQLAlchemyError as exc:
+            raise AppError(
+                f"{display_url(config.database_url)}: cannot take the run lock: "
+                f"{describe_db_error(exc)}"
+            ) from None
         yield
-    finally:
-        lock.release()
 
 
 def crawl_job(

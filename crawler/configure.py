@@ -36,6 +36,9 @@ BASE_SETTINGS: dict[str, Any] = {
         # Scrapy's RobotsTxtMiddleware (on by default) decides what is allowed; this one
         # has no request hooks, it applies robots.txt's Crawl-delay through signals.
         "crawler.middlewares.RobotsCrawlDelayMiddleware": 100,
+        # Right after RobotsTxtMiddleware (100): a listing that is robots.txt gets the
+        # answer Scrapy's own robots request already had.
+        "crawler.middlewares.RobotsTxtOnceMiddleware": 101,
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "crawler.middlewares.RetryAfterMiddleware": 550,
         # Closest to the downloader: counts every request that really goes out,

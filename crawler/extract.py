@@ -18,11 +18,16 @@ from functools import lru_cache
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura import bare_extraction
 from trafilatura.settings import Document
+from trafilatura.utils import load_html
 
 from analysis.analyzer import Analyzed, analyze
 from crawler.decoding import replacement_share
+from crawler.headline import page_headline
 
+# The least body text an article has, in Latin-script characters: a CJK character
+# carries about what a short word does, so it counts as CJK_CHAR_WEIGHT of them.
 MIN_TEXT_CHARS = 200
+CJK_CHAR_WEIGHT = 3
 # Above this share of U+FFFD the text is not what the page said: store nothing.
 MAX_REPLACEMENT_SHARE = 0.2
 # Below this much text a language guess is noise; above it, py3langid is reliable.
@@ -58,8 +63,13 @@ def extract_article(
 ) -> ExtractedArticle | ExtractionFailure:
     if not html.strip():
         return ExtractionFailure("empty", "the page has no content")
+    # Parsed once: the headline is read from the tree Trafilatura then extracts from.
+    tree = load_html(html)
+    if tree is None:
+        return ExtractionFailure("empty", "the page does not parse as HTML")
+    headline = page_headline(tree, url)
     document = bare_extraction(
-        html,
+        tree,
         url=url,
         with_metadata=True,
         include_comments=False,
@@ -74,21 +84,23 @@ def extract_article(
     # a Document or None: a dict comes only with the deprecated as_dict=True
     if not isinstance(document, Document) or not (document.text and document.text.strip()):
         return ExtractionFailure("empty", "no article body found")
-    title = _clean(document.title)
-    text = _drop_leading_title(normalize_text(document.text), title)
+    title = headline or _clean(document.title)
+    text = normalize_text(document.text)
+    for stated in dict.fromkeys((title, _clean(document.title))):
+        text = _drop_leading_title(text, stated)
     if replacement_share(text) > MAX_REPLACEMENT_SHARE:
         return ExtractionFailure(
             "undecodable", "the text is mostly U+FFFD: the page's encoding is wrong or unknown"
         )
-    if len(text) < MIN_TEXT_CHARS:
+    if text_weight(text) < MIN_TEXT_CHARS:
         return ExtractionFailure("too_short", f"{len(text)} characters of body text")
     return ExtractedArticle(
         text=text,
         content_hash=content_hash(text),
         title=title,
-        author=_clean(document.author),
+        author=_page_spelling(_clean(document.author), html),
         description=_clean(document.description),
-        site_name=_clean(document.sitename),
+        site_name=_page_spelling(_clean(document.sitename), html),
         published_at=parse_extracted_date(document.date),
         language=detect_language(text, html, language_hint),
         analysed=analyze(text),
@@ -101,11 +113,44 @@ def normalize_text(text: str) -> str:
 
 
 def _drop_leading_title(text: str, title: str | None) -> str:
-    """Trafilatura keeps the <h1>; the title is stored on its own."""
+    """Trafilatura keeps the <h1>; the title is stored on its own. A kicker in the <h1>
+    comes first on the same line ("KI-Chips Nvidia zeigt …")."""
     first, _, rest = text.partition("\n")
-    if title and rest and first.strip().casefold() == title.casefold():
+    line, title_key = first.strip().casefold(), (title or "").casefold()
+    if title_key and rest and line.endswith(title_key) and len(line) - len(title_key) <= 40:
         return rest
     return text
+
+
+_CJK = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]"
+)
+
+
+def text_weight(text: str) -> int:
+    """The text's length in Latin-script characters: 172 Chinese characters are a
+    short article, not a caption."""
+    cjk = len(_CJK.findall(text))
+    return len(text) + (CJK_CHAR_WEIGHT - 1) * cjk
+
+
+def _page_spelling(names: str | None, html: str) -> str | None:
+    """Undo Trafilatura's title-casing of names that start lower-case ("dpa-AFX" came
+    back as "Dpa-Afx", "heise online" as "Heise Online"): each name as the page spells it."""
+    if not names:
+        return names
+    restored = []
+    for name in names.split("; "):
+        # Trafilatura title-cases only names that start lower-case: a name the page
+        # spells as returned was not touched.
+        if name == name.title() and name not in html:
+            pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?!\w)"
+            for match in re.finditer(pattern, html, re.IGNORECASE):
+                if match.group(0)[0].islower():
+                    name = re.sub(r"\s+", " ", match.group(0))
+                    break
+        restored.append(name)
+    return "; ".join(restored)
 
 
 def content_hash(text: str) -> str:

@@ -52,6 +52,8 @@ class PageSkipped:
     final: bool
     status: int | None = None
     detail: str = ""
+    # the `require` filter's version a skip was decided under (SourceConfig.require_version)
+    filter_version: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ tested without a crawl."""
 from __future__ import annotations
 
 import calendar
+import email.utils
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
+from dateutil.parser import isoparse
 from lxml import etree
 
 from crawler.errors import CrawlError
@@ -151,13 +153,19 @@ def sitemaps_from_robots(body: bytes) -> tuple[str, ...]:
 
 
 def parse_w3c_date(value: str | None) -> datetime | None:
-    if not value:
+    """A sitemap date: W3C datetime in any of its precisions ("2026", "2026-11",
+    "2026-11-03", with or without a time), or the RFC 822 date some CMSs write instead.
+    A partial date stands for the start of its period, in UTC."""
+    if not value or not value.strip():
         return None
-    value = value.strip().replace("Z", "+00:00")
+    value = value.strip()
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
+        parsed = isoparse(value)
+    except (ValueError, OverflowError):
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (ValueError, TypeError, IndexError):
+            return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

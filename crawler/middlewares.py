@@ -166,6 +166,39 @@ def parse_retry_after(value: bytes | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+class RobotsTxtOnceMiddleware:
+    """robots.txt fetched once per host and run. Scrapy's RobotsTxtMiddleware fetches it
+    to decide what is allowed; a source that lists robots.txt for its Sitemap: lines
+    asks for it again. Placed right after RobotsTxtMiddleware, this keeps the answer to
+    Scrapy's own robots request and gives it to a later request for the same URL, which
+    RobotsTxtMiddleware only lets through once robots.txt has been parsed."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, Response] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RobotsTxtOnceMiddleware:
+        if not crawler.settings.getbool("ROBOTSTXT_OBEY"):
+            raise NotConfigured
+        return cls()
+
+    def process_request(self, request: Request) -> Response | None:
+        if _is_robots_fetch(request):
+            return None
+        answer = self.answers.get(request.url)
+        return None if answer is None else answer.replace(request=request)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if _is_robots_fetch(request):
+            self.answers[request.url] = response
+        return response
+
+
+def _is_robots_fetch(request: Request) -> bool:
+    """The request RobotsTxtMiddleware sends for a host's robots.txt."""
+    return bool(request.meta.get("dont_obey_robotstxt")) and request.url.endswith("/robots.txt")
+
+
 class RobotsCrawlDelayMiddleware:
     """`Crawl-delay` from robots.txt: when a site asks for a longer delay than the
     configured one, its download slot keeps it, even after AutoThrottle has had its say
@@ -232,6 +265,11 @@ class KnownUrlMiddleware:
         self.shared_frontier = crawler.settings.get("CHIPWATCH_FRONTIER") is not None
         self.max_failures = crawler.settings.getint("CHIPWATCH_MAX_FAILURES", 3)
         self.scheduled: set[str] = set()
+        job = crawler.settings.get("CHIPWATCH_JOB")
+        # a page one version of a source's `require` turned down is asked for under another
+        self.filter_versions: dict[str, str] = (
+            {s.name: s.require_version for s in job.sources} if job is not None else {}
+        )
         self.sessions: sessionmaker[Session] | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -282,7 +320,7 @@ class KnownUrlMiddleware:
         if fresh and self.sessions is not None:
             try:
                 with self.sessions() as session:
-                    known = known_keys(session, fresh)
+                    known = known_keys(session, fresh, self.filter_versions)
             except (SQLAlchemyError, StorageError) as exc:
                 # Asking again for a stored article is harmless; dropping one is not.
                 self._read_failed(exc)

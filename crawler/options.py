@@ -4,6 +4,7 @@ file; the crawler never reads the file itself."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -75,6 +76,15 @@ class SourceConfig:
             title=title, text=text, source=self.name, language=language, url=url, analysed=analysed
         )
         return bool(self.require_rules.match(view))
+
+    @property
+    def require_version(self) -> str:
+        """A short hash of the `require` query ("none" without one): a page turned down
+        under one version is asked for again under another."""
+        if self.require is None:
+            return "none"
+        normalized = " ".join(self.require.split())
+        return hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:10]
 
     @property
     def listing_urls(self) -> tuple[str, ...]:

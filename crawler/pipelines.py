@@ -9,6 +9,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from crawler.extract import ExtractionFailure, extract_article, warm_up
 from crawler.items import ExtractedPage, ListingFetched, PageSkipped, RawPage
 from crawler.urls import canonicalize, is_http_url, same_site, url_key
 from storage import (
+    VERSION_MARK,
     ArticleRecord,
     ListingState,
     StorageError,
@@ -100,7 +102,11 @@ class ExtractPipeline:
             url=item.url,
             analysed_text=result.analysed,
         ):
-            return _skipped(item, "skipped:not_required", final=True, detail=source.require or "")
+            # final only under this version of the filter: a widened one asks again
+            return replace(
+                _skipped(item, "skipped:not_required", final=True, detail=source.require or ""),
+                filter_version=source.require_version,
+            )
         return ExtractedPage(
             page=item,
             url=trusted_canonical(item.canonical_url, item.url) or canonicalize(item.url),
@@ -327,7 +333,11 @@ def _outcome(outcome: PageSkipped) -> UrlOutcome:
         key=url_key(outcome.url),
         url=outcome.url,
         source=outcome.source,
-        outcome=outcome.reason,
+        outcome=(
+            f"{outcome.reason}{VERSION_MARK}{outcome.filter_version}"
+            if outcome.filter_version
+            else outcome.reason
+        ),
         final=outcome.final,
         status=outcome.status,
     )

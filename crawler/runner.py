@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
 
@@ -96,12 +97,13 @@ def run_crawl(
 ) -> CrawlReport:
     sources = job.select_sources(source_names)  # UnknownSourceError on a bad name
     settings = build_settings(job, **shared_frontier(job, worker), **(overrides or {}))
-    log = LogFile(log_file, Settings(settings)) if log_file is not None else None
-    settings["LOG_INSTALL_ROOT_HANDLER"] = (
-        log is None
-    )  # our LogFile instead, when logging to a file
+    settings["LOG_INSTALL_ROOT_HANDLER"] = log_file is None  # our LogFile instead
     process = CrawlerProcess(settings)
+    # Made after the CrawlerProcess: its logging set-up (dictConfig) closes every handler
+    # that exists by then, and a closed "w" handler silently writes nothing.
+    log = LogFile(log_file, Settings(settings)) if log_file is not None else None
     if log is not None:
+        log.start_run()
         logging.root.setLevel(logging.NOTSET)  # as Scrapy's own root handler does
         logging.root.addHandler(log)
     try:
@@ -156,13 +158,25 @@ def _crawl(
     )
 
 
-class LogFile(logging.FileHandler):
-    """The crawl's log file, with Scrapy's format and level. A write that fails (disk
-    full, folder gone) is remembered and reported once as an error of the run, instead
-    of a traceback on stderr for every record."""
+class LogFile(RotatingFileHandler):
+    """The crawl's log file, with Scrapy's format and level. Each run starts a new file
+    and keeps the previous BACKUPS runs' as chipwatch.log.1 … .5 (newest first); a run
+    that logs more than MAX_BYTES rolls over within the run as well. A write that fails
+    (disk full, folder gone) is remembered and reported once as an error of the run,
+    instead of a traceback on stderr for every record."""
+
+    BACKUPS = 5
+    MAX_BYTES = 20_000_000
 
     def __init__(self, path: Path, settings: Settings) -> None:
-        super().__init__(path, mode="w", encoding=settings.get("LOG_ENCODING"), delay=True)
+        super().__init__(
+            path,
+            mode="a",
+            maxBytes=self.MAX_BYTES,
+            backupCount=self.BACKUPS,
+            encoding=settings.get("LOG_ENCODING"),
+            delay=True,
+        )
         self.setFormatter(
             logging.Formatter(
                 fmt=settings.get("LOG_FORMAT"), datefmt=settings.get("LOG_DATEFORMAT")
@@ -170,6 +184,23 @@ class LogFile(logging.FileHandler):
         )
         self.setLevel(settings.get("LOG_LEVEL"))
         self.error: str | None = None
+
+    def start_run(self) -> None:
+        """Move the last run's log aside (to .1, and .1 to .2 …)."""
+        path = Path(self.baseFilename)
+        try:
+            if path.exists() and path.stat().st_size > 0:
+                self.doRollover()
+        except OSError as exc:
+            self.error = f"cannot write the log {self.baseFilename}: {exc}"
+
+    def close(self) -> None:
+        # The last flush meets the same full disk as the writes before it.
+        try:
+            super().close()
+        except OSError as exc:
+            if self.error is None:
+                self.error = f"cannot write the log {self.baseFilename}: {exc}"
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
         if self.error is None:

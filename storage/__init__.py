@@ -29,6 +29,7 @@ from storage.analysed import (
     with_analysis,
 )
 from storage.articles import (
+    VERSION_MARK,
     ArticleRecord,
     ListingState,
     StoreResult,
@@ -41,6 +42,7 @@ from storage.articles import (
     pending_urls,
     raw_html,
     record_outcomes,
+    refiltered_urls,
     save_listing_states,
     store_articles,
 )
@@ -140,6 +142,7 @@ __all__ = [
     "finish_run",
     "iter_articles",
     "known_keys",
+    "VERSION_MARK",
     "last_runs",
     "listing_urls",
     "listing_validators",
@@ -150,6 +153,7 @@ __all__ = [
     "pending_urls",
     "raw_html",
     "record_outcomes",
+    "refiltered_urls",
     "save_listing_states",
     "search",
     "shared_engine",

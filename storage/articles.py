@@ -232,18 +232,30 @@ def listing_urls(
     return list(session.scalars(statement.order_by(UrlState.first_seen)))
 
 
-def known_keys(session: Session, keys: Iterable[str]) -> set[str]:
+# An outcome "reason@version" is final only while its version holds: a page that a
+# source's `require` filter turned down is asked for again once the filter changed.
+VERSION_MARK = "@"
+
+
+def known_keys(
+    session: Session, keys: Iterable[str], versions: Mapping[str, str] | None = None
+) -> set[str]:
     """Keys never to request again: stored articles, their aliases, permanent skips and
-    URLs that failed too often."""
+    URLs that failed too often. `versions` (source → its filter's version, as written
+    after VERSION_MARK) leaves out the skips decided under another version."""
     keys = list(keys)
     found: set[str] = set()
     for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
         chunk = keys[start : start + 500]
-        found.update(
-            session.scalars(
-                select(UrlState.key).where(UrlState.key.in_(chunk), UrlState.final.is_(True))
+        rows = session.execute(
+            select(UrlState.key, UrlState.source, UrlState.outcome).where(
+                UrlState.key.in_(chunk), UrlState.final.is_(True)
             )
         )
+        for key, source, outcome in rows:
+            _, marked, version = (outcome or "").rpartition(VERSION_MARK)
+            if not marked or not versions or versions.get(source, version) == version:
+                found.add(key)
     return found
 
 
@@ -260,6 +272,25 @@ def pending_retries(session: Session, sources: Iterable[str]) -> list[tuple[str,
         )
     )
     return [(url, source) for url, source in rows]
+
+
+def refiltered_urls(session: Session, versions: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Article URLs a source's filter turned down under another version of it than
+    `versions` (source → version) names: (url, source). Their listing may not offer
+    them again (it answers 304, or has moved on)."""
+    found: list[tuple[str, str]] = []
+    for source, version in versions.items():
+        rows = session.execute(
+            select(UrlState.url, UrlState.source).where(
+                UrlState.source == source,
+                UrlState.kind == "article",
+                UrlState.article_id.is_(None),
+                UrlState.outcome.contains(VERSION_MARK, autoescape=True),
+                ~UrlState.outcome.endswith(VERSION_MARK + version, autoescape=True),
+            )
+        )
+        found += [(url, name) for url, name in rows]
+    return found
 
 
 def pending_urls(session: Session, sources: Iterable[str]) -> list[tuple[str, str]]:

@@ -13,13 +13,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 
 from chipwatch.config import load_config
 from chipwatch.demo.articles import DEMO_ARTICLES
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
-from tests.conftest import FAST_CRAWL, REPO, chipwatch, source_block, write_config
+from storage import make_engine, upgrade
+from storage.locks import run_lock
+from tests.conftest import (
+    FAST_CRAWL,
+    REPO,
+    chipwatch,
+    source_block,
+    with_database,
+    write_config,
+)
 
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html$"
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -136,7 +144,8 @@ def test_unreachable_source_is_reported_and_the_rest_still_crawled(
     assert "Gone: unreachable" in result.stderr
     assert "Demo" not in result.stderr.replace("details:", "")
     stats = run_cli("stats", "--json", config=path)
-    by_source = {s["source"]: s for s in json.loads(stats.stdout)}
+    lines = [json.loads(line) for line in stats.stdout.splitlines()]
+    by_source = {s["source"]: s for s in lines if s["type"] == "source"}
     assert by_source["Demo"]["new_articles"] == len(DEMO_ARTICLES)
     assert by_source["Gone"]["errors"] == {"connection_refused": 1}
 
@@ -145,11 +154,12 @@ def test_second_run_leaves_at_once_when_locked(
     run_cli: Cli, tmp_path: Path, server: NewsServer
 ) -> None:
     path = demo_config(tmp_path, server.base_url)
-    config = load_config(path)
-    with FileLock(config.lock_path):
+    engine = make_engine(load_config(path).database_url)
+    with run_lock(engine, timeout=0):
         started = time.monotonic()
         result = run_cli("run", config=path)
         elapsed = time.monotonic() - started
+    engine.dispose()
     assert result.returncode == 75
     assert result.stderr.strip().count("\n") == 0
     assert "another run is in progress" in result.stderr
@@ -157,11 +167,34 @@ def test_second_run_leaves_at_once_when_locked(
     assert not (tmp_path / "chipwatch.log").exists()
 
 
+def test_two_configs_on_one_database_share_its_run_lock(
+    run_cli: Cli, tmp_path: Path, database_url: str
+) -> None:
+    """The lock belongs to the database (a file beside SQLite's, an advisory lock in
+    PostgreSQL), not to the config file naming it."""
+    upgrade(database_url)
+    first, second = tmp_path / "first", tmp_path / "second"
+    configs = []
+    for folder in (first, second):
+        folder.mkdir()
+        body = with_database(FAST_CRAWL, database_url) + source_block(
+            "Gone", feeds=[f"http://127.0.0.1:{closed_port()}/feed.xml"]
+        )
+        configs.append(write_config(folder, body))
+    engine = make_engine(load_config(configs[0]).database_url)
+    with run_lock(engine, timeout=0):
+        result = run_cli("crawl", config=configs[1])
+    engine.dispose()
+    assert result.returncode == 75, result.stderr
+    assert "another run is in progress" in result.stderr
+    assert run_cli("crawl", config=configs[1]).returncode == 0  # free again
+
+
 def test_two_overlapping_runs_only_one_works(tmp_path: Path, server: NewsServer) -> None:
     path = demo_config(tmp_path, server.base_url)
     argv = [sys.executable, "-m", "chipwatch", "--config", str(path), "run"]
     first = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lock = load_config(path).lock_path
+    lock = tmp_path / "chipwatch.db.run.lock"
     deadline = time.monotonic() + 30
     while not lock.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -272,3 +305,57 @@ def test_scrapy_commands_work_from_the_repository_root(tmp_path: Path, server: N
     with sqlite3.connect(tmp_path / "chipwatch.db") as conn:
         assert conn.execute("SELECT count(*) FROM articles").fetchone() == (len(DEMO_ARTICLES),)
         assert conn.execute("SELECT status FROM crawl_runs").fetchall() == [("finished",)]
+
+
+def test_every_listing_command_speaks_json_lines(
+    run_cli: Cli, tmp_path: Path, server: NewsServer
+) -> None:
+    path = demo_config(
+        tmp_path,
+        server.base_url,
+        extra=f"""
+[[alerts]]
+name = "china-ai"
+query = 'huawei OR cambricon'
+recipients = ["me@example.org"]
+schedule = "daily 08:00"
+
+[[sources]]
+name = "Gone"
+feeds = ["http://127.0.0.1:{closed_port()}/feed.xml"]
+""",
+    )
+    assert run_cli("db", "upgrade", config=path).returncode == 0
+
+    def lines(*args: str, code: int = 0) -> list[dict[str, object]]:
+        result = run_cli(*args, "--json", config=path)
+        assert result.returncode == code, result.stderr
+        return [json.loads(line) for line in result.stdout.splitlines()]
+
+    sources = lines("sources", "list")
+    assert [(s["name"], s["feeds"]) for s in sources] == [
+        ("Demo", [f"{server.base_url}/feeds/rss.xml"]),
+        ("Gone", [sources[1]["feeds"][0]]),  # type: ignore[index]
+    ]
+    assert sources[0]["pages"] == [f"{server.base_url}/thema/chips/"]
+    (rule,) = lines("alerts", "list")
+    assert (rule["name"], rule["query"], rule["schedule"]) == (
+        "china-ai",
+        "huawei OR cambricon",
+        "daily",
+    )
+    assert rule["recipients"] == ["me@example.org"]
+    assert rule["matches_total"] == 0
+    checks = lines("sources", "check", code=1)  # one listing cannot be reached
+    assert [(c["source"], c["kind"], c["ok"]) for c in checks] == [
+        ("Demo", "feed", True),
+        ("Demo", "page", True),
+        ("Gone", "feed", False),
+    ]
+    assert checks[0]["items"] == len(DEMO_ARTICLES)
+    stats = lines("stats")
+    assert [(s["type"], s.get("source") or s.get("name")) for s in stats] == [
+        ("source", "Demo"),
+        ("source", "Gone"),
+        ("alert", "china-ai"),
+    ]

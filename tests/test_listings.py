@@ -123,3 +123,39 @@ def test_robots_sitemap_lines() -> None:
 def test_w3c_dates() -> None:
     assert parse_w3c_date("2025-09-03T09:15:00Z") == datetime(2025, 9, 3, 9, 15, tzinfo=UTC)
     assert parse_w3c_date("yesterday") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026", datetime(2026, 1, 1, tzinfo=UTC)),
+        ("2026-11", datetime(2026, 11, 1, tzinfo=UTC)),
+        ("2026-11-03", datetime(2026, 11, 3, tzinfo=UTC)),
+        ("2026-11-03T10:05+01:00", datetime(2026, 11, 3, 9, 5, tzinfo=UTC)),
+        ("2026-11-03T10:05:30.5Z", datetime(2026, 11, 3, 10, 5, 30, 500000, tzinfo=UTC)),
+        ("2026-11-03 10:05", datetime(2026, 11, 3, 10, 5, tzinfo=UTC)),
+        ("Tue, 03 Nov 2026 10:05:00 GMT", datetime(2026, 11, 3, 10, 5, tzinfo=UTC)),
+        ("03 Nov 2026 10:05:00 +0100", datetime(2026, 11, 3, 9, 5, tzinfo=UTC)),
+        ("Tue, 3 Nov 2026 10:05 EST", datetime(2026, 11, 3, 15, 5, tzinfo=UTC)),
+    ],
+)
+def test_partial_w3c_and_rfc_822_sitemap_dates(value: str, expected: datetime) -> None:
+    assert parse_w3c_date(value) == expected
+
+
+@pytest.mark.parametrize("value", ["", "  ", "2026-13", "Tue, 03 Nov 2026", "03/11/2026", "1"])
+def test_sitemap_dates_that_are_not_dates(value: str) -> None:
+    assert parse_w3c_date(value) is None
+
+
+def test_a_sitemap_with_a_month_date_keeps_it() -> None:
+    body = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>https://n.example/a</loc><lastmod>2026-11</lastmod></url>"
+        b"<url><loc>https://n.example/b</loc><lastmod>Tue, 03 Nov 2026 10:05:00 GMT</lastmod></url>"
+        b"</urlset>"
+    )
+    assert [e.published for e in parse_sitemap(body).entries] == [
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 11, 3, 10, 5, tzinfo=UTC),
+    ]

@@ -125,7 +125,7 @@ def test_without_the_crawl_delay_component_autothrottle_shortens_the_delay() -> 
     assert slot.delay < 6.0
 
 
-def test_sitemaps_found_through_robots_txt(tmp_path: Path) -> None:
+def test_sitemaps_found_through_robots_txt_fetched_once(tmp_path: Path) -> None:
     with NewsServer(NewsSite(DEMO_ARTICLES)) as server:
         base = server.base_url
         config = write_config(
@@ -135,8 +135,10 @@ def test_sitemaps_found_through_robots_txt(tmp_path: Path) -> None:
         )
         result = crawl(config)
         assert result.returncode == 0, result.stderr
-        paths = {r.path for r in server.log}
-    assert {"/sitemap_index.xml", "/sitemaps/news.xml.gz"} <= paths
+        requested = [r.path for r in server.log]
+    assert {"/sitemap_index.xml", "/sitemaps/news.xml.gz"} <= set(requested)
+    # one fetch serves both Scrapy's robots rules and the source's Sitemap: lines
+    assert requested.count("/robots.txt") == 1
     with sqlite3.connect(tmp_path / "chipwatch.db") as conn:
         assert conn.execute("SELECT count(*) FROM articles").fetchone() == (len(DEMO_ARTICLES),)
 

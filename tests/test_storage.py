@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import (
+    VERSION_MARK,
     Article,
     ArticleRecord,
     ListingState,
@@ -27,6 +28,7 @@ from storage import (
     pending_retries,
     raw_html,
     record_outcomes,
+    refiltered_urls,
     save_listing_states,
     search,
     store_articles,
@@ -174,6 +176,36 @@ def test_permanent_skip_is_final_at_once(sessions: sessionmaker[Session]) -> Non
         )
     with sessions() as session:
         assert known_keys(session, ["https://n/p.pdf"]) == {"https://n/p.pdf"}
+
+
+def test_a_filter_skip_is_final_only_under_its_filters_version(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        record_outcomes(
+            session,
+            [
+                UrlOutcome(
+                    key="https://n/a",
+                    url="https://n/a",
+                    source="s",
+                    outcome=f"skipped:not_required{VERSION_MARK}v1",
+                    final=True,
+                ),
+                UrlOutcome("https://n/b", "https://n/b", "s", "skipped:not_html", final=True),
+            ],
+            max_failures=3,
+        )
+    with sessions() as session:
+        keys = ["https://n/a", "https://n/b"]
+        assert known_keys(session, keys, {"s": "v1"}) == {"https://n/a", "https://n/b"}
+        assert known_keys(session, keys, {"s": "v2"}) == {"https://n/b"}
+        # another source's filter, or none given: what was decided stands
+        assert known_keys(session, keys, {"other": "v2"}) == {"https://n/a", "https://n/b"}
+        assert known_keys(session, keys) == {"https://n/a", "https://n/b"}
+        # and the next run asks for it again, whatever its listing says
+        assert refiltered_urls(session, {"s": "v2"}) == [("https://n/a", "s")]
+        assert refiltered_urls(session, {"s": "v1"}) == []
 
 
 def test_listing_validators_survive_a_304(sessions: sessionmaker[Session]) -> None:

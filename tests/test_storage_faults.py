@@ -110,7 +110,7 @@ def test_lock_held_when_the_run_starts_keeps_the_run_record(tmp_path: Path) -> N
         assert result.returncode == 0, result.stderr
         assert stored_urls(db) == set(site.article_urls(server.base_url))
         stats = chipwatch(config, "stats", "--json")
-        (demo,) = json.loads(stats.stdout)
+        (demo,) = [json.loads(line) for line in stats.stdout.splitlines()]
         assert demo["new_articles"] == len(DEMO_ARTICLES)
         assert demo["requests"] > len(DEMO_ARTICLES)
 

@@ -55,6 +55,7 @@ from storage import (
     listing_validators,
     open_database,
     pending_retries,
+    refiltered_urls,
     require_current,
 )
 
@@ -142,7 +143,11 @@ class NewsSpider(Spider):
         session: Session
         try:
             with self.sessions() as session:
-                return pending_retries(session, list(self._by_name))
+                versions = {s.name: s.require_version for s in self.sources}
+                # and what a source's `require` turned down before it was changed
+                return pending_retries(session, list(self._by_name)) + refiltered_urls(
+                    session, versions
+                )
         except (SQLAlchemyError, StorageError) as exc:
             self._read_failed("URLs to retry", exc)
             return []

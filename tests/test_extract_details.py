@@ -1,0 +1,118 @@
+"""Extraction details a new user meets: CJK text length, authors' own spelling, and the
+article's own headline on the CMS patterns of tests/headline_cases.py."""
+
+from __future__ import annotations
+
+from trafilatura import bare_extraction
+from trafilatura.settings import Document
+
+from crawler.extract import ExtractedArticle, ExtractionFailure, extract_article
+from tests.headline_cases import CASES, HeadlineCase
+
+# Written for this test: a short Chinese report, 167 characters.
+_CHINESE = (
+    "英伟达今天发布了新一代人工智能芯片，这款芯片专为数据中心设计。公司表示，新芯片的推理性能比上一代"
+    "提高了三倍，同时功耗降低了百分之二十。分析人士认为，这将进一步巩固英伟达在人工智能加速器市场的领先"
+    "地位。与此同时，国内厂商也在加快研发步伐，寒武纪和华为昇腾的产品已经在多家云服务商部署。业内预计，"
+    "明年的竞争将更加激烈，价格也可能随之下降。"
+)
+_BODY = "".join(
+    f"<p>{sentence}</p>"
+    for sentence in (
+        "The company said the new part would ship to customers in the first half of next year, "
+        "with volume production to follow later.",
+        "Analysts expect demand from cloud providers to stay strong, although prices for memory "
+        "and advanced packaging keep rising.",
+        "A spokesperson declined to give figures for the expected revenue but said several large "
+        "customers had already placed orders.",
+    )
+)
+# At least this share of the cases must come out with exactly the page's headline.
+HEADLINE_EXACT_MIN = 0.95
+
+
+def _page(case: HeadlineCase) -> str:
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'>{case.head}</head><body>{case.top}"
+        f"<main><article>{case.header}{_BODY}</article></main><footer>Impressum</footer>"
+        "</body></html>"
+    )
+
+
+def _exact_share(titles: list[str | None]) -> float:
+    hits = sum(title == case.headline for title, case in zip(titles, CASES, strict=True))
+    return hits / len(CASES)
+
+
+def test_a_short_chinese_article_is_long_enough() -> None:
+    assert len(_CHINESE) == 167
+    html = (
+        "<html lang='zh'><head><title>英伟达发布新芯片</title></head><body><article>"
+        f"<h1>英伟达发布新芯片</h1><p>{_CHINESE}</p></article></body></html>"
+    )
+    result = extract_article(html, "https://news.example.cn/a.html")
+    assert isinstance(result, ExtractedArticle), result
+    assert result.text == _CHINESE
+    assert result.language == "zh"
+
+
+def test_latin_text_of_the_same_length_is_still_too_short() -> None:
+    text = "Nvidia stellt einen neuen Chip vor. " * 4  # 144 characters
+    html = f"<html><body><article><h1>Kurz</h1><p>{text}</p></article></body></html>"
+    result = extract_article(html, "https://n.example/short")
+    assert isinstance(result, ExtractionFailure)
+    assert result.reason == "too_short"
+
+
+def test_authors_and_site_name_keep_the_pages_spelling() -> None:
+    html = (
+        "<html><head><title>Nvidia zeigt Blackwell</title>"
+        '<meta property="og:site_name" content="heise online">'
+        '<meta name="author" content="dpa-AFX"></head><body><article>'
+        f'<h1>Nvidia zeigt Blackwell</h1><p class="byline">Von dpa-AFX</p>{_BODY}'
+        "</article></body></html>"
+    )
+    # what Trafilatura alone makes of them
+    document = bare_extraction(html, url="https://www.heise.de/a", with_metadata=True)
+    assert isinstance(document, Document)
+    assert (document.author, document.sitename) == ("Dpa-Afx", "Heise Online")
+    result = extract_article(html, "https://www.heise.de/a")
+    assert isinstance(result, ExtractedArticle), result
+    assert (result.author, result.site_name) == ("dpa-AFX", "heise online")
+
+
+def test_a_capitalised_author_is_left_as_it_is() -> None:
+    html = (
+        '<html><head><meta name="author" content="Anna Weber"></head><body><article>'
+        f"<h1>Titel</h1><p>von anna weber</p>{_BODY}</article></body></html>"
+    )
+    result = extract_article(html, "https://n.example/a")
+    assert isinstance(result, ExtractedArticle), result
+    assert result.author == "Anna Weber"
+
+
+def test_titles_are_the_pages_headline() -> None:
+    assert len(CASES) >= 30
+    titles = []
+    for case in CASES:
+        result = extract_article(_page(case), case.url)
+        assert isinstance(result, ExtractedArticle), (case.name, result)
+        titles.append(result.title)
+    misses = [(c.name, t) for t, c in zip(titles, CASES, strict=True) if t != c.headline]
+    assert _exact_share(titles) >= HEADLINE_EXACT_MIN, misses
+
+
+def test_the_headline_gate_fails_on_trafilaturas_own_titles() -> None:
+    titles = []
+    for case in CASES:
+        document = bare_extraction(_page(case), url=case.url, with_metadata=True)
+        assert isinstance(document, Document)
+        titles.append(document.title)
+    assert _exact_share(titles) < HEADLINE_EXACT_MIN
+
+
+def test_a_kicker_in_the_h1_does_not_open_the_text() -> None:
+    case = CASES[3]  # tagesschau: topline and headline spans in the h1
+    result = extract_article(_page(case), case.url)
+    assert isinstance(result, ExtractedArticle), result
+    assert result.text.startswith("The company said")

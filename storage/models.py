@@ -317,7 +317,7 @@ class AlertMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rule: Mapped[str] = mapped_column(String(200), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # immediate | digest
+    kind: Mapped[str] = mapped_column(String(16))  # immediate | digest | health
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     recipients: Mapped[list[str]] = mapped_column(default=list)
     subject: Mapped[str] = mapped_column(Text)

@@ -146,7 +146,8 @@ def _page_problems(run: RunSignals) -> list[Problem]:
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
-    return list(dict.fromkeys(problems))
+    """One problem per name: the first one found says it."""
+    return list({p.name: p for p in reversed(problems)}.values())
 
 
 def _when(moment: datetime) -> str:

@@ -33,7 +33,7 @@ class RunSignals:
 class SourceFacts:
     source: str
     listings: list[ListingSchedule] = field(default_factory=list)
-    recent: list[RunSignals] = field(default_factory=list)  # newest first, with requests
+    recent: list[RunSignals] = field(default_factory=list)  # newest first, that did something
     last_new_article: datetime | None = None
     articles_total: int = 0
     notified: str | None = None  # the problem the operator was last told about
@@ -68,7 +68,7 @@ def source_facts(session: Session, sources: Sequence[str]) -> list[SourceFacts]:
         rows = session.execute(
             select(CrawlRunSource, CrawlRun.started_at)
             .join(CrawlRun, CrawlRun.id == CrawlRunSource.run_id)
-            .where(CrawlRunSource.source == name, CrawlRunSource.requests > 0)
+            .where(CrawlRunSource.source == name)
             .order_by(CrawlRunSource.run_id.desc())
             .limit(RECENT_RUNS)
         ).all()
@@ -82,6 +82,8 @@ def source_facts(session: Session, sources: Sequence[str]) -> list[SourceFacts]:
                 signals=dict(row.signals or {}),
             )
             for row, started in rows
+            # a run in which none of its listings was due says nothing about it
+            if row.requests or row.errors or row.skipped or row.signals
         ]
         facts.append(
             SourceFacts(

@@ -240,7 +240,7 @@ def run(
         # Alerts still go out for what was stored: a storage failure in the crawl must
         # not hold back alerts that are already queued.
         _analyse_locked(config)
-        _health_locked(config)
+        errors += _health_locked(config)
         _alerts_locked(config, dry=False)  # delivers the health emails too
     _fail_on(errors)
 
@@ -315,9 +315,10 @@ def _crawl_locked(
     return report.errors
 
 
-def _health_locked(config: Config) -> None:
+def _health_locked(config: Config) -> list[str]:
     """Diagnose each enabled source and queue the health emails that are due (the alert
-    stage right after delivers them)."""
+    stage right after delivers them). A database failure here is an error of the run,
+    which does not hold back the alerts."""
     from alerts.health import check_health
 
     sessions = open_database(config.database_url)
@@ -329,6 +330,8 @@ def _health_locked(config: Config) -> None:
             config.email,
             datetime.now(UTC),
         )
+    except (SQLAlchemyError, StorageError) as exc:
+        return [f"storage: cannot check the sources' health: {describe_db_error(exc)}"]
     finally:
         sessions.kw["bind"].dispose()
     if sys.stdout.isatty() and (report.problems_mailed or report.recoveries_mailed):
@@ -336,6 +339,7 @@ def _health_locked(config: Config) -> None:
             f"Health: {report.problems_mailed} problem(s) and "
             f"{report.recoveries_mailed} recovery(ies) to mail."
         )
+    return []
 
 
 def _fail_on(errors: list[str]) -> None:

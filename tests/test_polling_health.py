@@ -40,6 +40,9 @@ from storage import (
 from tests.conftest import FAST_CRAWL, chipwatch, with_database, write_config
 from tests.smtp import SMTP_ENV, SmtpServer, part_text
 
+# The default bounds (FAST_CRAWL makes every listing due on every run).
+SCHEDULED = FAST_CRAWL.replace("min_interval = 1 ", "# ")
+
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 BOUNDS = Bounds(min_interval=600, max_interval=86_400)
 FEED = "https://n.example/feed.xml"
@@ -395,7 +398,7 @@ def test_a_crawl_names_each_sources_problem(tmp_path: Path) -> None:
     ):
         config = write_config(
             tmp_path,
-            FAST_CRAWL
+            SCHEDULED
             + feed_source("Walled", site.url("/walled/feed.xml"))
             + feed_source("Paywalled", site.url("/paywall/feed.xml"))
             + feed_source("Template", site.url("/template/feed.xml"))
@@ -432,9 +435,7 @@ def test_a_crawl_names_each_sources_problem(tmp_path: Path) -> None:
 
 def test_run_fetches_only_due_listings_and_crawl_fetches_all(tmp_path: Path) -> None:
     with NewsServer(HealthSite()) as site:  # type: ignore[arg-type]
-        config = write_config(
-            tmp_path, FAST_CRAWL + feed_source("Open", site.url("/open/feed.xml"))
-        )
+        config = write_config(tmp_path, SCHEDULED + feed_source("Open", site.url("/open/feed.xml")))
 
         def feed_requests() -> int:
             return sum(1 for r in site.log if r.path == "/open/feed.xml")
@@ -542,7 +543,7 @@ def wire_article(fetched: datetime, n: int = 1) -> ArticleRecord:
 
 def test_health_config_is_checked(tmp_path: Path) -> None:
     def load(extra: str) -> subprocess.CompletedProcess[str]:
-        config = write_config(tmp_path, FAST_CRAWL + extra + feed_source("Wire", FEED))
+        config = write_config(tmp_path, SCHEDULED + extra + feed_source("Wire", FEED))
         return chipwatch(config, "sources", "list")
 
     bad = load('min_interval = "10x"\n')
@@ -552,7 +553,7 @@ def test_health_config_is_checked(tmp_path: Path) -> None:
     assert "crawl.max_interval: expected at least min_interval (2h), got 1h" in inverted.stderr
     config = write_config(
         tmp_path,
-        FAST_CRAWL + feed_source("Wire", FEED) + '[health]\nrecipients = "nobody"\n',
+        SCHEDULED + feed_source("Wire", FEED) + '[health]\nrecipients = "nobody"\n',
     )
     result = chipwatch(config, "sources", "list")
     assert "health.recipients: expected a list of email addresses" in result.stderr

@@ -34,3 +34,12 @@ class AlertConfig:
     rule: Rule = field(repr=False, compare=False)
     backfill_days: int = 0
     enabled: bool = True
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    """`[health]`: whom to tell when a source breaks (alerts/health.py)."""
+
+    recipients: tuple[str, ...] = ()  # none: `stats` names problems, nobody is mailed
+    health_after: float = 3 * 86_400.0  # seconds without anything new from a source
+    failed_runs: int = 3  # failed fetches in a row of every listing of a source

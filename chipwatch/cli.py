@@ -10,6 +10,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -31,7 +32,13 @@ from chipwatch.exporting import export_articles, parse_since
 from chipwatch.importing import import_lines
 from chipwatch.jobs import RunLocked, crawl_job, locked
 from chipwatch.listing import entity_counts, list_stories
-from chipwatch.reports import crawl_summary_lines, render_alert_stats, render_stats
+from chipwatch.reports import (
+    crawl_summary_lines,
+    health_json,
+    render_alert_stats,
+    render_stats,
+    schedule_json,
+)
 from chipwatch.starter import starter_config
 from chipwatch.workers import require_frontier, run_workers
 from crawler.frontier import connect
@@ -43,6 +50,7 @@ from storage import (
     create_if_missing,
     describe_db_error,
     last_runs,
+    listing_schedules,
     open_database,
     require_current,
     rule_statuses,
@@ -201,8 +209,13 @@ def crawl(
         str | None,
         typer.Option(help="This worker's name, in its log file name: chipwatch-worker-NAME.log."),
     ] = None,
+    due: Annotated[
+        bool,
+        typer.Option("--due", help="Only the listings whose next fetch has come, as `run` does."),
+    ] = False,
 ) -> None:
-    """Crawl the configured sources once and store new articles."""
+    """Crawl the configured sources once and store new articles (every listing, due or
+    not, unless --due)."""
     if workers > 1 and worker:
         raise typer.BadParameter("--workers and --worker exclude each other")
     if workers > 1:
@@ -210,7 +223,7 @@ def crawl(
     elif worker:
         _crawl_worker(source, spider.value, verbose, name)
     else:
-        _crawl(source, spider.value, verbose)
+        _crawl(source, spider.value, verbose, due)
 
 
 @app.command()
@@ -222,20 +235,23 @@ def run(
     config = _config()
     with locked(config):
         _ready_to_crawl(config)
-        errors = _crawl_locked(config, None, "news", verbose)
+        # Only the listings that are due: cron may call this every few minutes, and each
+        # listing is fetched as often as it changes (storage/polling.py).
+        errors = _crawl_locked(config, None, "news", verbose, due_only=True)
         # Alerts still go out for what was stored: a storage failure in the crawl must
         # not hold back alerts that are already queued.
         _analyse_locked(config)
-        _alerts_locked(config, dry=False)
+        errors += _health_locked(config)
+        _alerts_locked(config, dry=False)  # delivers the health emails too
     _fail_on(errors)
 
 
-def _crawl(sources: list[str] | None, spider: str, verbose: bool) -> None:
+def _crawl(sources: list[str] | None, spider: str, verbose: bool, due: bool) -> None:
     config = _config()
     config.select_sources(sources)  # fail on an unknown name before taking the lock
     with locked(config):
         _ready_to_crawl(config)
-        errors = _crawl_locked(config, sources, spider, verbose)
+        errors = _crawl_locked(config, sources, spider, verbose, due_only=due)
     _fail_on(errors)
 
 
@@ -275,6 +291,7 @@ def _crawl_locked(
     *,
     worker: str | None = None,
     log_name: str = "chipwatch.log",
+    due_only: bool = False,
 ) -> list[str]:
     """Run the crawl and print its summary; return the failures of the run itself."""
     interactive = sys.stdout.isatty()
@@ -287,6 +304,7 @@ def _crawl_locked(
         console=err,
         worker=worker,
         log_name=log_name,
+        due_only=due_only,
     )
     lines = crawl_summary_lines(report)
     if interactive:
@@ -296,6 +314,33 @@ def _crawl_locked(
         for line in lines.problems:
             err.print(_esc(line))
     return report.errors
+
+
+def _health_locked(config: Config) -> list[str]:
+    """Diagnose each enabled source and queue the health emails that are due (the alert
+    stage right after delivers them). A database failure here is an error of the run,
+    which does not hold back the alerts."""
+    from alerts.health import check_health
+
+    sessions = open_database(config.database_url)
+    try:
+        report = check_health(
+            sessions,
+            [s.name for s in config.sources if s.enabled],
+            config.health,
+            config.email,
+            datetime.now(UTC),
+        )
+    except (SQLAlchemyError, StorageError) as exc:
+        return [f"storage: cannot check the sources' health: {describe_db_error(exc)}"]
+    finally:
+        sessions.kw["bind"].dispose()
+    if sys.stdout.isatty() and (report.problems_mailed or report.recoveries_mailed):
+        out.print(
+            f"Health: {report.problems_mailed} problem(s) and "
+            f"{report.recoveries_mailed} recovery(ies) to mail."
+        )
+    return []
 
 
 def _fail_on(errors: list[str]) -> None:
@@ -387,24 +432,46 @@ def stats(
         bool, typer.Option("--json", help=JSON_HELP + ' Sources, then alert rules ("type").')
     ] = False,
 ) -> None:
-    """Per source: requests, 304s, new articles, skipped (by reason), errors (by kind);
-    then each alert rule's matches and deliveries."""
+    """Per source: requests, 304s, new articles, skipped (by reason), errors (by kind),
+    named problems and each listing's polling schedule; then each alert rule's matches
+    and deliveries."""
+    from alerts.health import check_health
+
     config = _ready(_config())
     sessions = open_database(config.database_url)
+    names = [s.name for s in config.sources]
     with sessions() as session:
-        summaries = source_summaries(session, [s.name for s in config.sources], runs=runs)
+        summaries = source_summaries(session, names, runs=runs)
         recent = last_runs(session, limit=1)
         statuses = rule_statuses(session, [a.name for a in config.alerts])
+        schedules = listing_schedules(session, names)
+    # diagnosis only: without recipients nothing is queued or remembered
+    diagnoses = {
+        d.source: d
+        for d in check_health(
+            sessions, names, replace(config.health, recipients=()), config.email, datetime.now(UTC)
+        ).diagnoses
+    }
     if as_json:
         _print_jsonl(
-            [{"type": "source", **s.__dict__} for s in summaries]
+            [
+                {
+                    "type": "source",
+                    **s.__dict__,
+                    "problems": health_json(diagnoses[s.source]),
+                    "listings": [schedule_json(x) for x in schedules if x.source == s.source],
+                }
+                for s in summaries
+            ]
             + [
                 {"type": "alert", **s.__dict__, "query": a.query}
                 for s, a in zip(statuses, config.alerts, strict=True)
             ]
         )
         return
-    for line in render_stats(summaries, recent[0] if recent else None):
+    for line in render_stats(
+        summaries, recent[0] if recent else None, schedules=schedules, diagnoses=diagnoses
+    ):
         out.print(_esc(line))
     for line in render_alert_stats(statuses):
         out.print(_esc(line))

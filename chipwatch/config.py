@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from alerts.options import AlertConfig, EmailConfig
+from alerts.options import AlertConfig, EmailConfig, HealthConfig
 from alerts.schedule import ScheduleError, parse_schedule
 from analysis.matcher import Rule, RuleSet
 from analysis.query import QuerySyntaxError
@@ -52,6 +52,7 @@ class Config:
     sources: tuple[SourceConfig, ...] = ()
     email: EmailConfig = field(default_factory=EmailConfig)
     alerts: tuple[AlertConfig, ...] = ()
+    health: HealthConfig = field(default_factory=HealthConfig)
 
     @property
     def folder(self) -> Path:
@@ -96,7 +97,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 
 def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     checker = _Checker(path)
-    checker.only_keys(raw, "", {"database", "crawl", "sources", "email", "alerts"})
+    checker.only_keys(raw, "", {"database", "crawl", "sources", "email", "alerts", "health"})
 
     database = checker.table(raw, "database")
     checker.only_keys(database, "database", {"url"})
@@ -145,6 +146,7 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
         sources=sources,
         email=email,
         alerts=alerts,
+        health=_parse_health(checker, checker.table(raw, "health")),
     )
 
 
@@ -297,7 +299,7 @@ def _parse_crawl(checker: _Checker, raw: Mapping[str, Any]) -> CrawlConfig:
         "redis_prefix": str,
         "worker_timeout": (int, float),
     }
-    checker.only_keys(raw, "crawl", set(types))
+    checker.only_keys(raw, "crawl", set(types) | {"min_interval", "max_interval"})
     values = {
         key: checker.get(raw, "crawl", key, kind, getattr(defaults, key), _CRAWL_RANGES.get(key))
         for key, kind in types.items()
@@ -317,7 +319,44 @@ def _parse_crawl(checker: _Checker, raw: Mapping[str, Any]) -> CrawlConfig:
             f"{checker.path}: crawl.redis_prefix: expected letters, digits, '.', '-' or '_', "
             f"got {values['redis_prefix']!r}"
         )
+    values["min_interval"] = checker.duration(raw, "crawl", "min_interval", defaults.min_interval)
+    values["max_interval"] = checker.duration(raw, "crawl", "max_interval", defaults.max_interval)
+    if values["max_interval"] < values["min_interval"]:
+        raise ConfigError(
+            f"{checker.path}: crawl.max_interval: expected at least min_interval "
+            f"({_seconds(values['min_interval'])}), got {_seconds(values['max_interval'])}"
+        )
     return CrawlConfig(**values)
+
+
+def _parse_health(checker: _Checker, raw: Mapping[str, Any]) -> HealthConfig:
+    checker.only_keys(raw, "health", {"recipients", "health_after", "failed_runs"})
+    defaults = HealthConfig()
+    recipients = raw.get("recipients", [])
+    if isinstance(recipients, str):
+        recipients = [recipients]
+    if not isinstance(recipients, list) or not all(
+        isinstance(r, str) and "@" in r for r in recipients
+    ):
+        raise ConfigError(f"{checker.path}: health.recipients: expected a list of email addresses")
+    return HealthConfig(
+        recipients=tuple(recipients),
+        health_after=checker.duration(raw, "health", "health_after", defaults.health_after),
+        failed_runs=checker.get(
+            raw, "health", "failed_runs", int, defaults.failed_runs, _AT_LEAST_1
+        ),
+    )
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _seconds(value: float) -> str:
+    for unit in ("d", "h", "m"):
+        if value >= _UNIT_SECONDS[unit] and value % _UNIT_SECONDS[unit] == 0:
+            return f"{int(value // _UNIT_SECONDS[unit])}{unit}"
+    return f"{value:g}s"
 
 
 def _parse_source(checker: _Checker, index: int, raw: Any) -> SourceConfig:
@@ -441,6 +480,23 @@ class _Checker:
                 f"{self.path}: {where}.{key}: expected {number} {within}, got {value!r}"
             )
         return value
+
+    def duration(self, table: Mapping[str, Any], where: str, key: str, default: float) -> float:
+        """Seconds, from a number of seconds or a string such as "90s", "10m", "6h", "3d"."""
+        if key not in table:
+            return default
+        value = table[key]
+        seconds: float | None = None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            seconds = float(value)
+        elif isinstance(value, str) and (match := _DURATION.match(value)):
+            seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+            raise ConfigError(
+                f"{self.path}: {where}.{key}: expected a duration above 0 such as "
+                f'"10m", "6h", "3d" or a number of seconds, got {value!r}'
+            )
+        return seconds
 
     def url_list(self, table: Mapping[str, Any], where: str, key: str) -> tuple[str, ...]:
         value = table.get(key, [])

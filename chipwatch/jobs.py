@@ -51,10 +51,18 @@ def crawl_job(
     console: Console,
     worker: str | None = None,
     log_name: str = "chipwatch.log",
+    due_only: bool = False,
 ) -> CrawlReport:
     log_file = None if verbose else config.folder / log_name
     if not interactive:
-        return run_crawl(config.crawl_job, sources, spider=spider, log_file=log_file, worker=worker)
+        return run_crawl(
+            config.crawl_job,
+            sources,
+            spider=spider,
+            log_file=log_file,
+            worker=worker,
+            due_only=due_only,
+        )
     with RichProgress(
         SpinnerColumn(),
         TextColumn("[bold]crawling[/bold] {task.description}"),
@@ -80,4 +88,5 @@ def crawl_job(
             log_file=log_file,
             on_progress=show,
             worker=worker,
+            due_only=due_only,
         )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
+from alerts.health import Diagnosis
 from crawler.runner import CrawlReport
-from storage import CrawlRun, RuleStatus, SourceSummary
+from storage import CrawlRun, ListingSchedule, RuleStatus, SourceSummary
 
 
 @dataclass
@@ -36,7 +39,13 @@ def crawl_summary_lines(report: CrawlReport) -> SummaryLines:
     return lines
 
 
-def render_stats(summaries: list[SourceSummary], last_run: CrawlRun | None) -> Iterator[str]:
+def render_stats(
+    summaries: list[SourceSummary],
+    last_run: CrawlRun | None,
+    *,
+    schedules: Sequence[ListingSchedule] = (),
+    diagnoses: Mapping[str, Diagnosis] | None = None,
+) -> Iterator[str]:
     if last_run is None:
         yield "No crawl has run yet."
     else:
@@ -63,6 +72,73 @@ def render_stats(summaries: list[SourceSummary], last_run: CrawlRun | None) -> I
         yield f"  errors: {_kinds(s.errors) or 'none'}"
         if s.errors and s.last_error:
             yield f"  last error: {s.last_error}"
+        diagnosis = (diagnoses or {}).get(s.source)
+        if diagnosis is not None:
+            yield from _health_lines(diagnosis)
+        for listing in (x for x in schedules if x.source == s.source):
+            yield f"  {listing.kind} {listing.url}"
+            yield (
+                f"    every {duration(listing.interval)} · last change {_at(listing.last_change)}"
+                f" · next fetch {_at(listing.next_fetch)}"
+                + (f" · {listing.failures} failure(s) in a row" if listing.failures else "")
+            )
+            if listing.problem:
+                yield f"    problem: {listing.problem}: {listing.problem_detail or ''}".rstrip()
+
+
+def _health_lines(diagnosis: Diagnosis) -> Iterator[str]:
+    if not diagnosis.problems:
+        yield "  health: ok"
+        return
+    alarm = f" (mail-worthy: {diagnosis.why})" if diagnosis.alarm else ""
+    yield f"  health: {', '.join(p.name for p in diagnosis.problems)}{alarm}"
+    for problem in diagnosis.problems:
+        yield f"    {problem.name}: {problem.title}: {problem.detail}"
+
+
+def health_json(diagnosis: Diagnosis) -> dict[str, Any]:
+    return {
+        "ok": not diagnosis.problems,
+        "alarm": diagnosis.alarm.name if diagnosis.alarm else None,
+        "why": diagnosis.why or None,
+        "problems": [
+            {"name": p.name, "title": p.title, "detail": p.detail} for p in diagnosis.problems
+        ],
+    }
+
+
+def schedule_json(listing: ListingSchedule) -> dict[str, Any]:
+    def iso(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    return {
+        "url": listing.url,
+        "kind": listing.kind,
+        "interval_seconds": listing.interval,
+        "fetches": listing.fetches,
+        "failures": listing.failures,
+        "items": listing.items,
+        "last_fetch": iso(listing.last_fetch),
+        "last_change": iso(listing.last_change),
+        "next_fetch": iso(listing.next_fetch),
+        "problem": listing.problem,
+        "problem_detail": listing.problem_detail,
+    }
+
+
+def duration(seconds: float) -> str:
+    """10m, 1h30m, 2d4h: the two largest units."""
+    total = round(seconds)
+    parts: list[str] = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if total >= size or (unit == "s" and not parts):
+            parts.append(f"{total // size}{unit}")
+            total %= size
+    return "".join(parts[:2])
+
+
+def _at(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "never"
 
 
 def _kinds(counts: dict[str, int]) -> str:

@@ -55,6 +55,7 @@ BASE_SETTINGS: dict[str, Any] = {
     "EXTENSIONS": {
         "crawler.extensions.RunRecorder": 100,
         "crawler.middlewares.ResponseSizeGuard": 110,
+        "crawler.polling.PollRecorder": 130,
     },
 }
 

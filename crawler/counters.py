@@ -14,8 +14,20 @@ PREFIX = "chipwatch/"
 
 
 def inc(stats: StatsCollector, source: str, counter: str, count: int = 1) -> None:
-    """counter: requests | not_modified | new_articles | known | skipped:<reason> | error:<kind>"""
+    """counter: requests | not_modified | new_articles | known | skipped:<reason> |
+    error:<kind> | health:<signal>"""
     stats.inc_value(f"{PREFIX}{counter}/{source}", count)
+
+
+def signal(stats: StatsCollector, source: str, name: str, count: int = 1) -> None:
+    """A health signal (crawler/health.py) seen for a source: what `stats` and the
+    health email name."""
+    inc(stats, source, f"health:{name}", count)
+
+
+def flag(stats: StatsCollector, source: str, name: str) -> None:
+    """A health signal that is either seen in a run or not (counted once)."""
+    stats.max_value(f"{PREFIX}health:{name}/{source}", 1)
 
 
 def set_last_error(stats: StatsCollector, source: str, message: str) -> None:
@@ -53,6 +65,8 @@ def per_source(stats: Mapping[str, Any], sources: list[str]) -> dict[str, Source
             c.skipped[counter.removeprefix("skipped:")] += value
         elif counter.startswith("error:"):
             c.errors[counter.removeprefix("error:")] += value
+        elif counter.startswith("health:"):
+            c.signals[counter.removeprefix("health:")] += value
         elif counter in ("requests", "not_modified", "new_articles"):
             setattr(c, counter, getattr(c, counter) + value)
     return result

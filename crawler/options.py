@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from analysis.analyzer import Analyzed, analyze
 from analysis.matcher import ArticleView, RuleSet
 from crawler.errors import CrawlError
+from storage.polling import Bounds
 
 try:
     _VERSION = version("chipwatch")
@@ -44,6 +45,13 @@ class CrawlConfig:
     redis_url: str | None = None
     redis_prefix: str = "chipwatch"  # key names start with it: one Redis, several installs
     worker_timeout: float = 30.0  # seconds without a heartbeat before a worker counts as dead
+    # Adaptive polling (storage/polling.py): each listing's interval stays within these.
+    min_interval: float = 600.0  # seconds
+    max_interval: float = 86_400.0
+
+    @property
+    def bounds(self) -> Bounds:
+        return Bounds(self.min_interval, self.max_interval)
 
 
 @dataclass(frozen=True)

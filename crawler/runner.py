@@ -94,9 +94,17 @@ def run_crawl(
     on_progress: Callable[[Progress], None] | None = None,
     overrides: dict[str, Any] | None = None,
     worker: str | None = None,
+    due_only: bool = False,
 ) -> CrawlReport:
+    """Crawl once. `due_only`: fetch only the listings whose next fetch has come
+    (storage/polling.py), as `chipwatch run` does; article retries go out regardless."""
     sources = job.select_sources(source_names)  # UnknownSourceError on a bad name
-    settings = build_settings(job, **shared_frontier(job, worker), **(overrides or {}))
+    settings = build_settings(
+        job,
+        **shared_frontier(job, worker),
+        CHIPWATCH_DUE_ONLY=due_only,
+        **(overrides or {}),
+    )
     settings["LOG_INSTALL_ROOT_HANDLER"] = log_file is None  # our LogFile instead
     process = CrawlerProcess(settings)
     # Made after the CrawlerProcess: its logging set-up (dictConfig) closes every handler

@@ -55,6 +55,7 @@ from storage.engine import (
     open_database,
     shared_engine,
 )
+from storage.health import RunSignals, SourceFacts, set_notified, source_facts
 from storage.models import (
     AlertMatch,
     AlertMessage,
@@ -63,9 +64,21 @@ from storage.models import (
     Base,
     CrawlRun,
     CrawlRunSource,
+    Listing,
     Mention,
+    SourceHealth,
     Story,
     UrlState,
+)
+from storage.polling import (
+    Bounds,
+    ListingSchedule,
+    Poll,
+    listing_schedules,
+    next_interval,
+    not_due,
+    record_polls,
+    retry_delay,
 )
 from storage.runs import (
     SourceCounters,
@@ -89,6 +102,20 @@ from storage.schema import (
 from storage.search import Hit, SearchSyntaxError, search
 
 __all__ = [
+    "Bounds",
+    "Listing",
+    "ListingSchedule",
+    "Poll",
+    "RunSignals",
+    "SourceFacts",
+    "SourceHealth",
+    "listing_schedules",
+    "next_interval",
+    "not_due",
+    "record_polls",
+    "retry_delay",
+    "set_notified",
+    "source_facts",
     "analysed_columns",
     "article_view",
     "reindex",

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -193,6 +194,46 @@ class UrlState(Base):
     article: Mapped[Article | None] = relationship(back_populates="urls")
 
 
+class Listing(Base):
+    """A feed, sitemap or section page as something to poll: when to fetch it next
+    (learned from how often it changes, storage/polling.py) and what went wrong with
+    it. A configured listing has no `parent`; a child sitemap of an index has the
+    index's key there, and only its fingerprint matters."""
+
+    __tablename__ = "listings"
+
+    key: Mapped[str] = mapped_column(String(URL_LENGTH), primary_key=True)
+    url: Mapped[str] = mapped_column(String(URL_LENGTH))
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # feed | sitemap | page
+    parent: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    # A hash of the links it offered last time it answered in full: a change of that
+    # set is what "the listing changed" means (a 304 is "unchanged").
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    items: Mapped[int] = mapped_column(default=0)
+    interval: Mapped[float] = mapped_column(Float, default=0.0)  # seconds between fetches
+    fetches: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[int] = mapped_column(default=0)  # in a row
+    first_fetch: Mapped[datetime | None]
+    last_fetch: Mapped[datetime | None]
+    last_change: Mapped[datetime | None]
+    next_fetch: Mapped[datetime | None] = mapped_column(index=True)
+    problem: Mapped[str | None] = mapped_column(String(64))  # e.g. bot_wall, http_500
+    problem_detail: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceHealth(Base):
+    """Which problem of a source the operator was last told about (by the health
+    email), so each problem is mailed once, and its recovery once."""
+
+    __tablename__ = "source_health"
+
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    notified: Mapped[str | None] = mapped_column(String(64))  # None: nothing open
+    notified_at: Mapped[datetime | None]
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
 class CrawlRun(Base):
     __tablename__ = "crawl_runs"
 
@@ -223,6 +264,9 @@ class CrawlRunSource(Base):
     skipped: Mapped[dict[str, Any]] = mapped_column(default=dict)  # reason -> count
     errors: Mapped[dict[str, Any]] = mapped_column(default=dict)  # kind -> count
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Health signals seen in the run (crawler/health.py): paywall teasers, robots.txt
+    # disallowing everything, … name -> count. NULL in runs recorded before 0006.
+    signals: Mapped[dict[str, Any] | None] = mapped_column(default=dict)
 
     run: Mapped[CrawlRun] = relationship(back_populates="sources")
 
@@ -273,7 +317,7 @@ class AlertMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rule: Mapped[str] = mapped_column(String(200), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # immediate | digest
+    kind: Mapped[str] = mapped_column(String(16))  # immediate | digest | health
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     recipients: Mapped[list[str]] = mapped_column(default=list)
     subject: Mapped[str] = mapped_column(Text)

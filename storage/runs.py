@@ -22,6 +22,8 @@ class SourceCounters:
     skipped: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     last_error: str | None = None
+    # health signals (crawler/health.py): paywall, robots_disallow, … -> count
+    signals: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ def finish_run(
                 skipped=dict(c.skipped),
                 errors=dict(c.errors),
                 last_error=c.last_error,
+                signals=dict(c.signals),
             )
         )
     session.flush()

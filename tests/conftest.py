@@ -64,6 +64,7 @@ timeout = 10
 retries = 1
 extract_workers = 2
 max_article_age_days = 0
+min_interval = 1               # every `run` finds every listing due; see test_polling_health
 """
 
 

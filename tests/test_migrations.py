@@ -25,7 +25,6 @@ from storage import (
     ArticleRecord,
     Base,
     CrawlRun,
-    CrawlRunSource,
     UrlState,
     fts,
     head_revision,
@@ -256,13 +255,14 @@ def test_db_upgrade_leaves_a_database_that_is_not_chipwatchs_alone(
 
 
 # What the revisions after 0.1.0 added, left out of its metadata.
-ADDED_TABLES = {"stories", "mentions"}  # 0004
+ADDED_TABLES = {"stories", "mentions", "listings", "source_health"}  # 0004, 0006
 ADDED_COLUMNS = {
     "articles": (
         *("index_surface", "index_de", "index_en", "analyzer_version"),  # 0002
         *("stage_version", "analysed_seq", "duplicate_of", "story_id", "signature"),  # 0004
     ),
     "alert_matches": ("story_id",),  # 0004
+    "crawl_run_sources": ("signals",),  # 0006
 }
 ADDED_INDEXES = {
     "ix_articles_analyzer_version",  # 0002
@@ -383,7 +383,6 @@ def add_outbox(session: Session, moment: datetime) -> None:
         )
     )
     run = CrawlRun(spider="news", status="finished", finished_at=moment, counters={"a": 1})
-    run.sources.append(CrawlRunSource(source="Wire", requests=3, new_articles=2))
     session.add(run)
     session.add(AlertRuleState(name="ascend", query="huawei AND ascend", watermark=first_id))
     message = AlertMessage(
@@ -399,6 +398,20 @@ def add_outbox(session: Session, moment: datetime) -> None:
     session.add(message)
     session.flush()
     session.execute(  # the columns 0.1.0 had
+        metadata_before_migrations()
+        .tables["crawl_run_sources"]
+        .insert()
+        .values(
+            run_id=run.id,
+            source="Wire",
+            requests=3,
+            not_modified=0,
+            new_articles=2,
+            skipped={},
+            errors={},
+        )
+    )
+    session.execute(
         metadata_before_migrations()
         .tables["alert_matches"]
         .insert()

@@ -7,10 +7,12 @@ articles they list. One spider crawls every kind of listing; `feeds`, `sitemaps`
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -33,6 +35,7 @@ from twisted.python.failure import Failure
 
 from crawler import counters
 from crawler.decoding import declared_encoding, detect_encoding
+from crawler.health import detect_paywall, detect_wall, disallows_everything
 from crawler.items import ListingFetched, PageSkipped, RawPage
 from crawler.listings import (
     ListingEntry,
@@ -46,6 +49,7 @@ from crawler.middlewares import NOT_HTTP
 from crawler.options import CrawlJob, SourceConfig, UnknownSourceError
 from crawler.urls import canonicalize, is_http_url, url_key
 from storage import (
+    Poll,
     SchemaError,
     StorageError,
     create_if_missing,
@@ -53,11 +57,15 @@ from storage import (
     display_url,
     listing_urls,
     listing_validators,
+    not_due,
     open_database,
     pending_retries,
     refiltered_urls,
     require_current,
 )
+
+# Stats key: configured listings left out of this run because they are not due yet.
+NOT_DUE = "chipwatch_listings_not_due"
 
 # Article fetches that end like this will not go better next time.
 FINAL_HTTP_STATUSES = frozenset({404, 410, 451})
@@ -74,6 +82,7 @@ class NewsSpider(Spider):
     max_age: timedelta | None
     database_url: str
     max_bytes: int
+    due_only: bool
     _sessions: sessionmaker[Session] | None
 
     def __init__(self, *args: Any, source: str | None = None, **kwargs: Any) -> None:
@@ -99,8 +108,11 @@ class NewsSpider(Spider):
         if spider.uses_database and spider.database_url:
             _prepare_database(spider.database_url)
         spider.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        # `chipwatch run`: only the listings whose next fetch has come (storage/polling.py)
+        spider.due_only = crawler.settings.getbool("CHIPWATCH_DUE_ONLY")
         spider._sessions = None
         crawler.signals.connect(spider._dispose, signal=signals.spider_closed)
+        crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
         return spider
 
     @property
@@ -124,6 +136,11 @@ class NewsSpider(Spider):
                 listings += [(source, url, "sitemap") for url in source.sitemaps]
             if "page" in self.kinds:
                 listings += [(source, url, "page") for url in source.pages]
+        if self.due_only:
+            waiting = self._not_due([url_key(url) for _, url, _ in listings])
+            if waiting:
+                self.crawler.stats.set_value(NOT_DUE, len(waiting))
+                listings = [item for item in listings if url_key(item[1]) not in waiting]
         validators = self._validators(url for _, url, _ in listings)
         for source, url, kind in listings:
             yield self.listing_request(url, source, kind, validators)
@@ -138,6 +155,14 @@ class NewsSpider(Spider):
             # Unconditional requests cost bandwidth, never an article.
             self._read_failed("listing validators", exc)
             return {}
+
+    def _not_due(self, keys: list[str]) -> set[str]:
+        try:
+            with self.sessions() as session:
+                return not_due(session, keys, now=datetime.now(UTC), bounds=self.job.crawl.bounds)
+        except (SQLAlchemyError, StorageError) as exc:
+            self._read_failed("the listings' schedule", exc)
+            return set()  # everything is due: costs requests, never an article
 
     def _retries(self) -> list[tuple[str, str]]:
         session: Session
@@ -167,6 +192,7 @@ class NewsSpider(Spider):
         validators: dict[str, tuple[str | None, str | None]],
         *,
         child: bool = False,
+        root: str | None = None,
     ) -> Request:
         callback = {"feed": self.parse_feed, "sitemap": self.parse_sitemap, "page": self.parse_page}
         if kind == "sitemap" and url.rstrip("/").endswith("/robots.txt"):
@@ -188,6 +214,8 @@ class NewsSpider(Spider):
                 "source": source.name,
                 "kind": kind,
                 "child": child,
+                "listing_url": url,  # what its poll is recorded under, redirects or not
+                "listing": root or url,  # the configured listing it belongs to
                 "handle_httpstatus_list": [304],
             },
         )
@@ -243,20 +271,23 @@ class NewsSpider(Spider):
         source = self._source(response)
         yield self._listing_answered(response)
         if response.status == 304:
+            yield self._poll(response.meta, ok=True)
             return
         try:
             listing = parse_feed(
                 response.body, url=response.url, content_type=_header(response, b"Content-Type")
             )
         except ListingError as exc:
-            self._listing_error(source, "not_a_feed", f"feed {response.url}: {exc}")
+            yield self._unusable(response, source, "not_a_feed", f"feed {response.url}: {exc}")
             return
+        yield self._poll(response.meta, ok=True, links=[e.url for e in listing.entries])
         yield from self._listing_articles(listing, source)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         source = self._source(response)
         yield self._listing_answered(response)
         if response.status == 304:
+            yield self._poll(response.meta, ok=True)
             yield from self._recheck_children(response, source)
             return
         body = response.body
@@ -268,13 +299,20 @@ class NewsSpider(Spider):
                 OSError,
                 ValueError,
             ) as exc:  # scrapy's _DecompressionMaxSizeExceeded is a ValueError
-                self._listing_error(source, "bad_gzip", f"sitemap {response.url}: {exc}")
+                yield self._unusable(response, source, "bad_gzip", f"sitemap {response.url}: {exc}")
                 return
         try:
             listing = parse_sitemap(body)
         except ListingError as exc:
-            self._listing_error(source, "not_a_sitemap", f"sitemap {response.url}: {exc}")
+            yield self._unusable(
+                response, source, "not_a_sitemap", f"sitemap {response.url}: {exc}"
+            )
             return
+        yield self._poll(
+            response.meta,
+            ok=True,
+            links=[e.url for e in listing.entries] + [c.url for c in listing.sitemaps],
+        )
         if listing.sitemaps:
             cutoff = datetime.now(UTC) - self.max_age if self.max_age else None
             children = [
@@ -284,7 +322,9 @@ class NewsSpider(Spider):
             ]
             validators = self._validators(children)
             for url in children:
-                yield self.listing_request(url, source, "sitemap", validators, child=True)
+                yield self.listing_request(
+                    url, source, "sitemap", validators, child=True, root=response.meta["listing"]
+                )
         if source.follow is not None:
             entries = tuple(e for e in listing.entries if source.follow.search(e.url))
             listing = ParsedListing(kind=listing.kind, entries=entries, invalid=listing.invalid)
@@ -305,24 +345,36 @@ class NewsSpider(Spider):
         children = [url for url in children if url not in source.sitemaps]
         validators = self._validators(children)
         for url in children:
-            yield self.listing_request(url, source, "sitemap", validators, child=True)
+            yield self.listing_request(
+                url, source, "sitemap", validators, child=True, root=response.meta["listing"]
+            )
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
         source = self._source(response)
         urls = sitemaps_from_robots(response.body)
         if not urls:
             self._listing_error(source, "no_sitemap", f"{response.url}: no Sitemap: lines")
+            yield self._poll(
+                response.meta, ok=False, problem="no_sitemap", detail="no Sitemap: lines"
+            )
+        else:
+            yield self._poll(response.meta, ok=True, links=urls)
         validators = self._validators(urls)
         for url in urls:
-            yield self.listing_request(url, source, "sitemap", validators)
+            yield self.listing_request(
+                url, source, "sitemap", validators, root=response.meta["listing"]
+            )
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         source = self._source(response)
         yield self._listing_answered(response)
         if response.status == 304:
+            yield self._poll(response.meta, ok=True)
             return
         if not isinstance(response, HtmlResponse) or source.follow is None:
-            self._listing_error(source, "not_html", f"page {response.url}: not an HTML page")
+            yield self._unusable(
+                response, source, "not_html", f"page {response.url}: not an HTML page"
+            )
             return
         links = LinkExtractor(allow=(source.follow,), unique=True).extract_links(response)
         # LinkExtractor keeps file: and ftp: links; a page must never lead us there.
@@ -333,6 +385,7 @@ class NewsSpider(Spider):
         ]
         if rejected := len(links) - len(entries):
             counters.inc(self.crawler.stats, source.name, "skipped:invalid_item", rejected)
+        yield self._poll(response.meta, ok=True, links=[e.url for e in entries])
         yield from self.article_requests(entries, source)
 
     def _listing_articles(self, listing: ParsedListing, source: SourceConfig) -> Iterator[Any]:
@@ -340,16 +393,69 @@ class NewsSpider(Spider):
             counters.inc(self.crawler.stats, source.name, "skipped:invalid_item", listing.invalid)
         yield from self.article_requests(listing.entries, source)
 
-    def listing_failed(self, failure: Failure) -> None:
+    def listing_failed(self, failure: Failure) -> Iterator[Poll]:
         # Scrapy attaches the request to the Failure; Twisted's type doesn't declare it
         request = failure.request  # type: ignore[attr-defined]
         source = self._by_name[request.meta["source"]]
         kind, _final, detail = classify_failure(failure, self.max_bytes)
-        self._listing_error(
-            source,
-            kind.removeprefix("error:").removeprefix("skipped:"),
-            f"{request.meta['kind']} {request.url}: {detail}",
+        problem = kind.removeprefix("error:").removeprefix("skipped:")
+        self._listing_error(source, problem, f"{request.meta['kind']} {request.url}: {detail}")
+        yield self._poll(request.meta, ok=False, problem=problem, detail=detail)
+
+    def _unusable(self, response: Response, source: SourceConfig, kind: str, message: str) -> Poll:
+        """A listing that answered, but not with a listing: a bot wall's challenge page
+        (named as such), or something else that is not a feed, sitemap or page."""
+        wall = detect_wall(response.status, _headers(response), response.body)
+        if wall is not None:
+            kind, message = "bot_wall", f"{response.meta['kind']} {response.url}: bot wall: {wall}"
+        self._listing_error(source, kind, message)
+        return self._poll(response.meta, ok=False, problem=kind, detail=message)
+
+    def _poll(
+        self,
+        meta: dict[str, Any],
+        *,
+        ok: bool,
+        links: Iterable[str] | None = None,
+        problem: str | None = None,
+        detail: str = "",
+    ) -> Poll:
+        """What this fetch of a listing tells its schedule (storage/polling.py)."""
+        url = meta.get("listing_url") or meta["listing"]
+        fingerprint = None
+        items = 0
+        if links is not None:
+            keys = sorted({url_key(link) for link in links})
+            fingerprint = hashlib.sha256("\n".join(keys).encode()).hexdigest()
+            items = len(keys)
+        return Poll(
+            key=url_key(url),
+            url=url,
+            source=meta["source"],
+            kind=meta["kind"],
+            root_key=url_key(meta.get("listing") or url),
+            ok=ok,
+            fingerprint=fingerprint,
+            items=items,
+            problem=problem,
+            detail=detail,
         )
+
+    def _robots_parsed(self, robotparser: Any, request: Request) -> None:
+        """Name a robots.txt that keeps us out of a source's whole site."""
+        agent = self.crawler.settings.get("ROBOTSTXT_USER_AGENT") or request.headers.get(
+            b"User-Agent", self.crawler.settings.get("USER_AGENT")
+        )
+        if isinstance(agent, bytes):
+            agent = agent.decode("latin-1")
+        agent = str(agent or "*")
+        split = urlsplit(request.url)
+        origin = f"{split.scheme}://{split.netloc}"
+        if not disallows_everything(robotparser, origin, agent):
+            return
+        for source in self.sources:
+            if any(urlsplit(u).netloc == split.netloc for u in source.listing_urls):
+                counters.flag(self.crawler.stats, source.name, "robots_disallow")
 
     def _listing_error(self, source: SourceConfig, kind: str, message: str) -> None:
         counters.inc(self.crawler.stats, source.name, f"error:{kind}")
@@ -372,6 +478,19 @@ class NewsSpider(Spider):
                 detail=content_type,
             )
             return
+        wall = detect_wall(response.status, _headers(response), response.body)
+        if wall is not None:
+            yield PageSkipped(
+                source=source.name,
+                url=requested,
+                reason="error:bot_wall",
+                final=False,
+                status=response.status,
+                detail=f"bot wall: {wall}",
+            )
+            return
+        if detect_paywall(response.body) is not None:
+            counters.signal(self.crawler.stats, source.name, "paywall")
         canonical = response.xpath("//link[@rel='canonical']/@href").get()
         yield RawPage(
             source=source.name,
@@ -413,6 +532,9 @@ def classify_failure(failure: Failure, max_bytes: int = 0) -> tuple[str, bool, s
     too_large = f"larger than max_page_bytes ({max_bytes} bytes)" if max_bytes else "too large"
     if isinstance(exc, HttpError):
         status = exc.response.status
+        wall = detect_wall(status, _headers(exc.response), exc.response.body)
+        if wall is not None:  # not final: a wall may let us through another day
+            return "error:bot_wall", False, f"HTTP {status}, bot wall: {wall}"
         return f"error:http_{status}", status in FINAL_HTTP_STATUSES, f"HTTP {status}"
     if failure.check(StopDownload):  # ResponseSizeGuard: a body without Content-Length
         return "skipped:too_large", True, too_large
@@ -448,6 +570,14 @@ def page_html(response: TextResponse) -> str:
     if declared_encoding(response.body, _header(response, b"Content-Type")):
         return response.text
     return response.body.decode(detect_encoding(response.body), errors="replace")
+
+
+def _headers(response: Response) -> dict[str, str]:
+    """Lower-case header names; repeated headers (Set-Cookie) joined."""
+    return {
+        name.decode("latin-1").lower(): ", ".join(v.decode("latin-1") for v in values)
+        for name, values in response.headers.items()
+    }
 
 
 def _header(response: Response, name: bytes) -> str | None:

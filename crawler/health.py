@@ -1,0 +1,94 @@
+"""Naming what is wrong with a response, as small pure functions: a bot wall's
+challenge page, a paywall teaser, a robots.txt that disallows everything.
+
+These only name problems so that `stats` and the health email can say them; chipwatch
+never works around a bot wall or a paywall."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Protocol
+
+# How much of a body is searched: challenge pages are small, and their markers sit in
+# the head or at the top of the body.
+HEAD_BYTES = 65_536
+
+# (marker in the body, what it is). Matched case-sensitively on bytes: these are the
+# vendors' own strings.
+_BODY_MARKERS: tuple[tuple[bytes, str], ...] = (
+    (b"<title>Just a moment...</title>", "Cloudflare challenge (Just a moment...)"),
+    (b"Attention Required! | Cloudflare", "Cloudflare block (Attention Required)"),
+    (b"/cdn-cgi/challenge-platform/", "Cloudflare challenge"),
+    (b"cf-browser-verification", "Cloudflare browser check"),
+    (b"captcha-delivery.com", "DataDome captcha"),
+    (b"Please enable JS and disable any ad blocker", "DataDome captcha"),
+    (b"px-captcha", "PerimeterX captcha"),
+    (b"_pxAppId", "PerimeterX challenge"),
+    (b"Access to this page has been denied", "PerimeterX block"),
+    (b"Pardon Our Interruption", "Imperva/Distil challenge"),
+    (b"Incapsula incident ID", "Imperva Incapsula block"),
+    (b"errors.edgesuite.net", "Akamai block"),
+    (b"Checking your browser before accessing", "browser check"),
+)
+# A page that answers 200 is a challenge only when its title says so: an article may
+# well quote a vendor's string in its text.
+_CHALLENGE_TITLE = re.compile(
+    rb"<title>\s*(Just a moment\.\.\.|Attention Required! \| Cloudflare|"
+    rb"Access to this page has been denied|Pardon Our Interruption|"
+    rb"Checking your browser[^<]*)\s*</title>",
+    re.IGNORECASE,
+)
+WALL_STATUSES = frozenset({401, 403, 429, 503})
+
+
+def detect_wall(status: int, headers: Mapping[str, str], body: bytes) -> str | None:
+    """What kind of bot wall answered (e.g. "Cloudflare challenge (cf-mitigated:
+    challenge)"), or None. `headers`: lower-case names."""
+    mitigated = headers.get("cf-mitigated", "").strip().lower()
+    if mitigated == "challenge":
+        return "Cloudflare challenge (cf-mitigated: challenge)"
+    head = body[:HEAD_BYTES]
+    if status in WALL_STATUSES:
+        if "x-datadome" in headers or "datadome=" in headers.get("set-cookie", ""):
+            return "DataDome block (x-datadome)"
+        if headers.get("x-amzn-waf-action", "").lower() in ("captcha", "challenge"):
+            return "AWS WAF challenge (x-amzn-waf-action)"
+        for marker, name in _BODY_MARKERS:
+            if marker in head:
+                return name
+        return None
+    match = _CHALLENGE_TITLE.search(head)
+    return f"challenge page ({match.group(1).decode('latin-1')})" if match else None
+
+
+_FREE_FALSE = re.compile(rb'"isAccessibleForFree"\s*:\s*"?(false|False|FALSE)"?')
+_CONTENT_TIER = re.compile(
+    rb'<meta[^>]+property=["\']article:content_tier["\'][^>]+content=["\'](locked|metered)["\']'
+    rb'|<meta[^>]+content=["\'](locked|metered)["\'][^>]+property=["\']article:content_tier["\']',
+    re.IGNORECASE,
+)
+
+
+def detect_paywall(html: bytes) -> str | None:
+    """The page's own statement that its content is behind a paywall: schema.org's
+    `isAccessibleForFree: false` (the markup search engines ask paywalled sites for) or
+    the `article:content_tier` meta tag."""
+    if b"isAccessibleForFree" in html and _FREE_FALSE.search(html):
+        return "isAccessibleForFree: false"
+    if b"content_tier" in html and (match := _CONTENT_TIER.search(html)):
+        tier = (match.group(1) or match.group(2)).decode("latin-1").lower()
+        return f"article:content_tier {tier}"
+    return None
+
+
+class _Robots(Protocol):
+    def allowed(self, url: str, user_agent: str) -> bool: ...
+
+
+def disallows_everything(robots: _Robots, origin: str, agent: str) -> bool:
+    """Does robots.txt keep our agent out of the whole site (`Disallow: /`)? Neither the
+    front page nor an arbitrary path is allowed. `origin`: scheme://host[:port]."""
+    return not any(
+        robots.allowed(f"{origin}{path}", agent) for path in ("/", "/chipwatch-probe/a.html")
+    )

@@ -44,8 +44,9 @@ from bench import entities as entities_bench
 from bench import search as search_bench
 from bench import stories as stories_bench
 from bench import workers as workers_bench
-from bench.baseline import fetch_pages, time_pool, time_single
-from bench.crawl import LOG_NAME, CrawlRun, run_crawl, write_config
+from bench.baseline import fetch_pages, time_pool
+from bench.crawl import LOG_NAME, CrawlRun, run_crawl, run_reference, write_config
+from bench.pages import realistic_chrome
 from bench.site import generate_articles
 from chipwatch.demo.server import LoggedRequest, NewsServer
 from chipwatch.demo.site import ARTICLE_PATH_RE, NewsSite
@@ -191,7 +192,12 @@ def run_benchmark(count: int, seed: int, folder: Path) -> dict[str, Any]:
     generate_seconds = time.perf_counter() - t0
     _progress(f"generated {count} articles in {generate_seconds:.1f} s")
     t0 = time.perf_counter()
-    site = NewsSite(articles, name="Chipwatch Bench News", max_feed_items=50)
+    site = NewsSite(
+        articles,
+        name="Chipwatch Bench News",
+        max_feed_items=50,
+        chrome=realistic_chrome(articles, seed=seed),
+    )
 
     with NewsServer(site) as server:
         base = server.base_url
@@ -199,53 +205,95 @@ def run_benchmark(count: int, seed: int, folder: Path) -> dict[str, Any]:
         render_seconds = time.perf_counter() - t0
         coverage = sitemap_coverage(site, base)
         _progress(f"site on {base} rendered in {render_seconds:.1f} s; sitemaps: {coverage}")
-        config = write_config(folder, base)
+        config = write_config(folder / "chipwatch", base)
 
         server.clear_log()
-        _progress("crawl 1 …")
+        _progress("chipwatch crawl 1 …")
         first = run_crawl(config)
         first_requests = request_summary(server.log)
-        _keep_log(folder, "crawl1")
+        asked_first = _first_article(server.log)
+        _keep_log(config.parent, "crawl1")
         _progress(f"crawl 1: {first.seconds:.1f} s, exit {first.exit_code}")
 
         server.clear_log()
-        _progress("crawl 2 (incremental) …")
+        _progress("chipwatch crawl 2 (incremental) …")
         second = run_crawl(config)
         second_requests = request_summary(server.log)
-        _keep_log(folder, "crawl2")
+        _keep_log(config.parent, "crawl2")
         _progress(f"crawl 2: {second.seconds:.1f} s, exit {second.exit_code}")
 
-        _progress("fetching pages for the Trafilatura baseline (untimed) …")
+        _progress("reference spider (Scrapy + Trafilatura, pool of 2, batched SQLite) …")
+        reference = run_reference(folder / "reference", f"{base}/sitemap_index.xml")
+        _progress(f"reference: {reference.seconds:.1f} s, exit {reference.exit_code}")
+
+        # The page the crawl asks for first now takes 10 s: the rest of the site must
+        # not wait for it (a fresh database, so the same pages are fetched).
+        server.slow_paths[asked_first] = SLOW_PAGE_SECONDS
+        _progress(f"chipwatch crawl, one page answering after {SLOW_PAGE_SECONDS:.0f} s …")
+        slow_config = write_config(folder / "slow", base)
+        slow = run_crawl(slow_config)
+        _keep_log(slow_config.parent, "crawl-slow")
+        _progress(f"slow-page crawl: {slow.seconds:.1f} s, exit {slow.exit_code}")
+        server.slow_paths.clear()
+
+        _progress("fetching pages for the extraction ceiling (untimed) …")
         pages = fetch_pages(site.article_urls(base))
 
-    _progress("Trafilatura, one process …")
-    single = time_single(pages)
-    _progress(f"Trafilatura, pool of {workers} …")
+    _progress(f"chipwatch extraction alone, pool of {workers} …")
     pool = time_pool(pages, workers)
 
-    e2e = first.stored_articles / first.seconds if first.seconds > 0 else 0.0
-    html_bytes = sum(len(p.html.encode("utf-8")) for p in pages)
+    e2e = _rate(first)
+    reference_rate = _rate(reference)
+    slow_rate = _rate(slow)
+    html_bytes = [len(p.html.encode("utf-8")) for p in pages]
     return {
-        "ok": first.exit_code == 0 and second.exit_code == 0 and first.stored_articles == count,
+        "ok": all(r.exit_code == 0 for r in (first, second, slow))
+        and first.stored_articles == count
+        and slow.stored_articles == count,
         "machine": {"cpus": workers, "python": sys.version.split()[0]},
         "site": {
             "articles": count,
             "seed": seed,
             "generate_seconds": round(generate_seconds, 2),
             "render_seconds": round(render_seconds, 2),
-            "mean_page_kib": round(html_bytes / len(pages) / 1024, 1) if pages else 0,
+            "mean_page_kib": round(sum(html_bytes) / len(pages) / 1024, 1) if pages else 0,
+            "min_page_kib": round(min(html_bytes, default=0) / 1024, 1),
+            "max_page_kib": round(max(html_bytes, default=0) / 1024, 1),
             "sitemaps": coverage,
         },
         "crawl1": _run_dict(first, first_requests, count),
         "crawl2": _run_dict(second, second_requests, count),
+        "slow_page": {**_run_dict(slow, {}, count), "path": asked_first},
+        "reference": {
+            "seconds": round(reference.seconds, 2),
+            "exit_code": reference.exit_code,
+            "stored_articles": reference.stored_articles,
+            "main_rss_mib": round(reference.main_rss_mib, 1),
+            "worker_rss_mib": round(reference.worker_rss_mib, 1),
+            "pages_per_second": round(reference_rate, 1),
+            "stderr_tail": reference.stderr_tail if reference.exit_code != 0 else "",
+        },
         "e2e_pages_per_second": round(e2e, 1),
         "second_over_first": round(second.seconds / first.seconds, 3) if first.seconds else None,
-        "trafilatura_single": {**asdict(single), "pages_per_second": single.pages_per_second},
-        "trafilatura_pool": {**asdict(pool), "pages_per_second": pool.pages_per_second},
-        "e2e_over_pool": _ratio(e2e, pool.pages_per_second),
-        "e2e_over_single": _ratio(e2e, single.pages_per_second),
+        "extraction_pool": {**asdict(pool), "pages_per_second": pool.pages_per_second},
+        "e2e_over_ceiling": _ratio(e2e, pool.pages_per_second),
+        "e2e_over_reference": _ratio(e2e, reference_rate),
+        "slow_over_normal": _ratio(slow_rate, e2e),
         "folder": str(folder),
     }
+
+
+SLOW_PAGE_SECONDS = 10.0
+
+
+def _rate(run: CrawlRun) -> float:
+    return run.stored_articles / run.seconds if run.seconds > 0 else 0.0
+
+
+def _first_article(log: Sequence[LoggedRequest]) -> str:
+    """The article the crawl asked for first (the log is in order of answers: near
+    enough, with 16 requests in flight)."""
+    return next(r.path for r in log if ARTICLE_PATH_RE.search(r.path))
 
 
 def sitemap_coverage(site: NewsSite, base: str) -> dict[str, int]:
@@ -290,6 +338,8 @@ def _run_dict(run: CrawlRun, requests: dict[str, Any], expected: int) -> dict[st
         "stored_articles": run.stored_articles,
         "expected_articles": expected,
         "peak_rss_mib": round(run.peak_rss_mib, 1),
+        "main_rss_mib": round(run.main_rss_mib, 1),
+        "worker_rss_mib": round(run.worker_rss_mib, 1),
         "cpu_seconds": round(run.cpu_seconds, 2),
         "server_cpu_seconds": round(run.server_cpu_seconds, 2),
         "server": requests,
@@ -304,7 +354,7 @@ def _ratio(a: float, b: float) -> float | None:
 
 
 def _keep_log(folder: Path, label: str) -> None:
-    # chipwatch.log is overwritten by every crawl; keep each run's copy.
+    # chipwatch.log is overwritten by every crawl of one config; keep each run's copy.
     log = folder / LOG_NAME
     if log.exists():
         log.replace(folder / f"{label}.log")
@@ -315,15 +365,19 @@ def _progress(message: str) -> None:
 
 
 def print_report(r: dict[str, Any]) -> None:
-    c1, c2 = r["crawl1"], r["crawl2"]
-    single, pool = r["trafilatura_single"], r["trafilatura_pool"]
+    c1, c2, slow, ref = r["crawl1"], r["crawl2"], r["slow_page"], r["reference"]
+    pool = r["extraction_pool"]
     site = r["site"]
     rows = [
-        ("site", f"{site['articles']} articles, {site['mean_page_kib']} KiB/page"),
+        (
+            "site",
+            f"{site['articles']} articles, {site['mean_page_kib']} KiB/page "
+            f"({site['min_page_kib']}–{site['max_page_kib']})",
+        ),
         ("sitemaps (article URLs)", ", ".join(f"{k} {v}" for k, v in site["sitemaps"].items())),
         ("machine", f"{r['machine']['cpus']} CPUs, Python {r['machine']['python']}"),
         ("", ""),
-        ("crawl 1 wall time", f"{c1['seconds']:.2f} s (exit {c1['exit_code']})"),
+        ("chipwatch crawl 1", f"{c1['seconds']:.2f} s (exit {c1['exit_code']})"),
         (
             "stored / expected",
             f"{c1['stored_articles']} / {c1['expected_articles']}"
@@ -331,28 +385,36 @@ def print_report(r: dict[str, Any]) -> None:
         ),
         ("end-to-end", f"{r['e2e_pages_per_second']:.1f} pages/s"),
         ("crawl 1 requests", _requests(c1["server"])),
-        ("crawl 1 peak RSS", f"{c1['peak_rss_mib']:.0f} MiB (largest process)"),
+        ("crawl 1 peak RSS", _rss(c1)),
         ("crawl 1 CPU", _cpu(c1, r["machine"]["cpus"])),
         ("crawl 1 log", _log(c1)),
         ("", ""),
         (
-            "Trafilatura, 1 process",
-            f"{single['pages_per_second']:.1f} pages/s "
-            f"({single['seconds']:.2f} s, {single['extracted']}/{single['pages']} extracted)",
+            "reference spider",
+            f"{ref['pages_per_second']:.1f} pages/s ({ref['seconds']:.2f} s, "
+            f"{ref['stored_articles']} stored, exit {ref['exit_code']}; "
+            f"RSS main {ref['main_rss_mib']:.0f} MiB, worker {ref['worker_rss_mib']:.0f} MiB)",
         ),
         (
-            f"Trafilatura, pool of {pool['workers']}",
+            f"extraction alone, pool of {pool['workers']}",
             f"{pool['pages_per_second']:.1f} pages/s "
             f"({pool['seconds']:.2f} s, {pool['extracted']}/{pool['pages']} extracted)",
         ),
-        ("end-to-end ÷ pool", _fmt_ratio(r["e2e_over_pool"])),
-        ("end-to-end ÷ 1 process", _fmt_ratio(r["e2e_over_single"])),
+        ("end-to-end ÷ extraction", _target(r["e2e_over_ceiling"], ">=", 0.8)),
+        ("end-to-end ÷ reference", _target(r["e2e_over_reference"], ">=", 1.1)),
+        ("", ""),
+        (
+            "one 10-s page",
+            f"{slow['seconds']:.2f} s (exit {slow['exit_code']}, {slow['stored_articles']} "
+            f"stored; slow page {slow['path']})",
+        ),
+        ("slow-page site ÷ same site", _target(r["slow_over_normal"], ">=", 0.8)),
         ("", ""),
         (
             "crawl 2 wall time",
-            f"{c2['seconds']:.2f} s (exit {c2['exit_code']}), "
-            f"{_fmt_ratio(r['second_over_first'])} of crawl 1",
+            f"{c2['seconds']:.2f} s (exit {c2['exit_code']})",
         ),
+        ("crawl 2 ÷ crawl 1", _target(r["second_over_first"], "<=", 0.03)),
         ("crawl 2 requests", _requests(c2["server"])),
         ("crawl 2 unconditional", ", ".join(c2["server"]["not_conditional"]) or "-"),
         (
@@ -361,18 +423,37 @@ def print_report(r: dict[str, Any]) -> None:
             f"{'yes' if c2['stored_articles'] == c1['stored_articles'] else 'NO'})",
         ),
         ("crawl 2 log", _log(c2)),
+        ("", ""),
+        ("main process peak RSS", _target(c1["main_rss_mib"], "<=", 300, unit=" MiB")),
     ]
     width = max(len(name) for name, _ in rows)
     print()
     for name, value in rows:
         print(f"{name:<{width}}  {value}" if name else "")
-    for label, run in (("crawl 1", c1), ("crawl 2", c2)):
+    for label, run in (("crawl 1", c1), ("crawl 2", c2), ("slow-page crawl", slow)):
         for line in run["log_samples"]:
             print(f"  {label} log: {line}")
         if run["stderr_tail"]:
             print(f"  {label} stderr:\n{run['stderr_tail']}")
+    if ref["stderr_tail"]:
+        print(f"  reference stderr:\n{ref['stderr_tail']}")
     if not r["ok"]:
         print("\nNOT OK: a crawl failed or did not store every generated article.")
+
+
+def _target(value: float | None, op: str, goal: float, unit: str = "") -> str:
+    if value is None:
+        return "n/a"
+    met = value >= goal if op == ">=" else value <= goal
+    shown = f"{value:.0f}{unit}" if unit else f"{value:.3f}"
+    return f"{shown}  (target {op} {goal:g}{unit}: {'met' if met else 'NOT MET'})"
+
+
+def _rss(run: dict[str, Any]) -> str:
+    return (
+        f"main process {run['main_rss_mib']:.0f} MiB, largest worker "
+        f"{run['worker_rss_mib']:.0f} MiB"
+    )
 
 
 def _requests(summary: dict[str, Any]) -> str:

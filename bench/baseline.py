@@ -1,6 +1,6 @@
-"""Trafilatura-only baseline: the crawl's own `extract_article` over the same pages,
-without Scrapy, HTTP or the database — once in this process, once in a spawn process pool
-shaped like the crawl's (same worker count, same initializer)."""
+"""The extraction ceiling: the crawl's own `extract_article` over the same pages, without
+Scrapy, HTTP or the database, in a spawn process pool shaped like the crawl's (same
+worker count, same initializer)."""
 
 from __future__ import annotations
 
@@ -57,14 +57,6 @@ def _warm_job(page: Page) -> int:
     _extract_ok(page)
     time.sleep(0.2)
     return os.getpid()
-
-
-def time_single(pages: Sequence[Page]) -> ExtractTiming:
-    warm_up()
-    _extract_ok(pages[0])  # first call pays for lazy initialisation; not timed
-    started = time.perf_counter()
-    extracted = sum(_extract_ok(page) for page in pages)
-    return ExtractTiming(len(pages), extracted, time.perf_counter() - started, workers=1)
 
 
 def time_pool(pages: Sequence[Page], workers: int) -> ExtractTiming:

@@ -75,7 +75,8 @@ def job_settings(job: CrawlJob) -> dict[str, Any]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_host_concurrency,
         "DOWNLOAD_DELAY": crawl.delay,
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
-        "AUTOTHROTTLE_START_DELAY": max(crawl.delay, 1.0),
+        # the first requests to a host wait the configured delay; then latencies decide
+        "AUTOTHROTTLE_START_DELAY": crawl.delay,
         "DOWNLOAD_TIMEOUT": crawl.timeout,
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,

@@ -14,13 +14,16 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
-from trafilatura import bare_extraction
-from trafilatura.settings import Document
+from typing import TYPE_CHECKING
 
 from analysis.analyzer import Analyzed, analyze
 from crawler.decoding import replacement_share
+
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier
+
+# Trafilatura and py3langid (half a second to import, with lxml and NumPy) are imported
+# where they are used: in the extraction workers, not in the crawl's main process.
 
 MIN_TEXT_CHARS = 200
 # Above this share of U+FFFD the text is not what the page said: store nothing.
@@ -56,6 +59,9 @@ class ExtractionFailure:
 def extract_article(
     html: str, url: str, *, language_hint: str | None = None
 ) -> ExtractedArticle | ExtractionFailure:
+    from trafilatura import bare_extraction
+    from trafilatura.settings import Document
+
     if not html.strip():
         return ExtractionFailure("empty", "the page has no content")
     document = bare_extraction(
@@ -140,6 +146,8 @@ def detect_language(text: str, html: str, hint: str | None) -> str | None:
 
 @lru_cache(maxsize=1)
 def _identifier() -> LanguageIdentifier:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 

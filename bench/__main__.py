@@ -40,6 +40,7 @@ from typing import Any
 
 from bench import alerts as alerts_bench
 from bench import backends as backends_bench
+from bench import bigmap as bigmap_bench
 from bench import entities as entities_bench
 from bench import search as search_bench
 from bench import stories as stories_bench
@@ -109,6 +110,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="chipwatch-bench-") as folder:
             results = run_benchmark(count, args.seed, Path(folder))
     print_report(results)
+    big_urls = 20_000 if args.quick else 100_000
+    _progress(f"sitemap of {big_urls:,} URLs …")
+    with tempfile.TemporaryDirectory(prefix="chipwatch-bigmap-") as folder:
+        big = bigmap_bench.run(big_urls, Path(folder))
+    print()
+    print("\n".join(bigmap_bench.report(big)))
+    results["big_sitemap"] = asdict(big)
     rules_result = alerts_bench.run(
         args.rules if not args.quick else 50, args.rule_articles if not args.quick else 1000
     )

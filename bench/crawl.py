@@ -23,7 +23,7 @@ LOG_NAME = "chipwatch.log"  # written by the crawl beside the config
 _LOG_LEVEL_RE = re.compile(r"^\S+ \S+ \[[^\]]+\] (WARNING|ERROR|CRITICAL):")
 
 
-def write_config(folder: Path, base_url: str) -> Path:
+def write_config(folder: Path, base_url: str, sitemap: str = "/sitemap_index.xml") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "chipwatch.toml"
     config.write_text(
@@ -44,7 +44,7 @@ retries = 1
 [[sources]]
 name = "Bench News"
 language = "de"
-sitemaps = ["{base_url}/sitemap_index.xml"]
+sitemaps = ["{base_url}{sitemap}"]
 follow = '{ARTICLE_PATTERN}'
 """,
         encoding="utf-8",

@@ -183,12 +183,13 @@ def test_a_site_with_one_slow_page_keeps_fetching_the_others_meanwhile(tmp_path:
     # newest first, as the feed lists them and the crawl asks for them
     articles = [
         replace(a, published=now - timedelta(hours=i))
-        for i, a in enumerate(generate_articles(16, seed=7))
+        for i, a in enumerate(generate_articles(24, seed=7))
     ]
     slow = articles[-1].url_path  # the crawl's queue is last in, first out: asked first
     slow_seconds = 4.0
-    # every answer takes 0.2 s, so AutoThrottle learns from real latencies; one takes 4 s
-    with NewsServer(NewsSite(articles), delay=0.2, slow_paths={slow: slow_seconds}) as server:
+    # every answer takes 0.3 s, so AutoThrottle learns from real latencies (and the other
+    # pages take longer than the slow one); one takes 4 s
+    with NewsServer(NewsSite(articles), delay=0.3, slow_paths={slow: slow_seconds}) as server:
         base = server.base_url
         config = write_config(
             tmp_path,

@@ -154,11 +154,12 @@ class MemoryWatch:
         while queue:
             current = queue.pop()
             found.append(current)
-            try:
-                text = Path(f"/proc/{current}/task/{current}/children").read_text()
-            except OSError:
-                continue
-            queue += [int(child) for child in text.split()]
+            # each thread's own children: a process pool may start its workers from any
+            for children in Path(f"/proc/{current}/task").glob("*/children"):
+                try:
+                    queue += [int(child) for child in children.read_text().split()]
+                except OSError:
+                    continue
         return found
 
 

@@ -7,6 +7,7 @@ would stall the Twisted reactor, and with it every download in flight.
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import re
 import threading
@@ -32,6 +33,8 @@ MAX_REPLACEMENT_SHARE = 0.2
 LANGUAGE_MIN_CHARS = 120
 LANGUAGE_MIN_PROBABILITY = 0.90
 
+_LINK_TAG_RE = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
+_ATTR_RE = re.compile(r"""([^\s"'=<>/]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
 _HTML_LANG_RE = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([a-zA-Z]{2,3})\b", re.IGNORECASE)
 
 
@@ -99,6 +102,20 @@ def extract_article(
         language=detect_language(text, html, language_hint),
         analysed=analyze(text),
     )
+
+
+def canonical_link(page: str) -> str | None:
+    """The href of the page's first `<link rel="canonical">`, as written (relative or
+    not). A scan of the <link> tags rather than a parsed document: this runs for every
+    page, and a DOM of a 150 KB page is what the extraction worker builds once already."""
+    for tag in _LINK_TAG_RE.finditer(page):
+        attrs = {
+            name.lower(): html.unescape(value.strip("\"'"))
+            for name, value in _ATTR_RE.findall(tag.group())
+        }
+        if "canonical" in attrs.get("rel", "").lower().split() and attrs.get("href"):
+            return attrs["href"].strip()
+    return None
 
 
 def normalize_text(text: str) -> str:

@@ -21,7 +21,6 @@ class RawPage:
     language_hint: str | None = None
     listing_title: str | None = None
     listing_published: datetime | None = None
-    canonical_url: str | None = None
     redirect_urls: tuple[str, ...] = field(default=())
 
 

@@ -165,9 +165,7 @@ def _children(el: etree._Element, name: str) -> Iterator[etree._Element]:
     # "{namespace}name" or "name": compared as strings, not through etree.QName, which
     # costs a second per 100,000 sitemap entries
     return (
-        child
-        for child in el
-        if isinstance(child.tag, str) and child.tag.rpartition("}")[2] == name
+        child for child in el if isinstance(child.tag, str) and child.tag.rpartition("}")[2] == name
     )
 
 

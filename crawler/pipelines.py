@@ -13,7 +13,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from analysis.analyzer import Analyzed, analyze
 from crawler import counters, events
-from crawler.extract import ExtractedArticle, ExtractionFailure, extract_article, warm_up
+from crawler.extract import (
+    ExtractedArticle,
+    ExtractionFailure,
+    canonical_link,
+    extract_article,
+    warm_up,
+)
 from crawler.items import ExtractedPage, ListingFetched, PageSkipped, RawPage
 from crawler.urls import canonicalize, is_http_url, same_site, url_key
 from storage import (
@@ -112,7 +118,7 @@ class ExtractPipeline:
             return _skipped(item, "skipped:not_required", final=True, detail=source.require or "")
         return ExtractedPage(
             page=replace(item, html=""),  # stored compressed below; not held twice
-            url=trusted_canonical(item.canonical_url, item.url) or canonicalize(item.url),
+            url=trusted_canonical(result.canonical, item.url) or canonicalize(item.url),
             text=article.text,
             content_hash=article.content_hash,
             title=title,
@@ -135,6 +141,7 @@ class WorkerResult:
     article: ExtractedArticle
     compressed_html: bytes
     analysed_title: Analyzed | None
+    canonical: str | None  # the page's rel=canonical, absolute
 
 
 def choose_published(listed: datetime | None, on_page: datetime | None) -> datetime | None:
@@ -155,6 +162,7 @@ def _extract(html: str, url: str, language_hint: str | None) -> WorkerResult | E
         article=article,
         compressed_html=compress_html(html),
         analysed_title=analyze(article.title) if article.title else None,
+        canonical=urljoin(url, link) if (link := canonical_link(html)) else None,
     )
 
 

@@ -367,7 +367,8 @@ class NewsSpider(Spider):
                 detail=content_type,
             )
             return
-        canonical = response.xpath("//link[@rel='canonical']/@href").get()
+        # rel=canonical is read by the extraction worker: parsing the page here would
+        # build a DOM of every page on the reactor's thread
         yield RawPage(
             source=source.name,
             url=response.url,
@@ -377,7 +378,6 @@ class NewsSpider(Spider):
             language_hint=source.language,
             listing_title=response.meta.get("listing_title"),
             listing_published=response.meta.get("listing_published"),
-            canonical_url=response.urljoin(canonical.strip()) if canonical else None,
             redirect_urls=tuple(response.meta.get("redirect_urls", ())),
         )
 

@@ -279,6 +279,7 @@ def run_benchmark(count: int, seed: int, folder: Path) -> dict[str, Any]:
             "main_rss_mib": round(reference.main_rss_mib, 1),
             "worker_rss_mib": round(reference.worker_rss_mib, 1),
             "pages_per_second": round(reference_rate, 1),
+            "cpu_seconds": round(reference.cpu_seconds, 2),
             "stderr_tail": reference.stderr_tail if reference.exit_code != 0 else "",
         },
         "e2e_pages_per_second": round(e2e, 1),
@@ -408,6 +409,13 @@ def print_report(r: dict[str, Any]) -> None:
             f"{pool['pages_per_second']:.1f} pages/s "
             f"({pool['seconds']:.2f} s, {pool['extracted']}/{pool['pages']} extracted)",
         ),
+        (
+            "CPU ms per page",
+            f"chipwatch {_per_page(c1['cpu_seconds'], c1['stored_articles'])}, reference "
+            f"{_per_page(ref['cpu_seconds'], ref['stored_articles'])}, extraction alone "
+            f"{_per_page(pool['cpu_seconds'], pool['pages'])} (all processes; steadier than "
+            "wall time on a shared machine)",
+        ),
         ("end-to-end ÷ extraction", _target(r["e2e_over_ceiling"], ">=", 0.8)),
         ("end-to-end ÷ reference", _target(r["e2e_over_reference"], ">=", 1.1)),
         ("", ""),
@@ -447,6 +455,10 @@ def print_report(r: dict[str, Any]) -> None:
         print(f"  reference stderr:\n{ref['stderr_tail']}")
     if not r["ok"]:
         print("\nNOT OK: a crawl failed or did not store every generated article.")
+
+
+def _per_page(cpu_seconds: float, pages: int) -> str:
+    return f"{cpu_seconds / pages * 1000:.0f}" if pages else "n/a"
 
 
 def _target(value: float | None, op: str, goal: float, unit: str = "") -> str:

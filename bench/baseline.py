@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 import time
 import urllib.request
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ class ExtractTiming:
     extracted: int  # pages that gave an article (the rest failed extraction)
     seconds: float
     workers: int
+    cpu_seconds: float = 0.0  # user + system time of the workers, warm-up included
 
     @property
     def pages_per_second(self) -> float:
@@ -63,6 +65,7 @@ def time_pool(pages: Sequence[Page], workers: int) -> ExtractTiming:
     """Like crawler.pipelines.ExtractPipeline: spawn context, `warm_up` initializer, one
     job per page. Pool start-up is excluded: every worker has run a warm-up job before
     the clock starts."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
@@ -76,4 +79,6 @@ def time_pool(pages: Sequence[Page], workers: int) -> ExtractTiming:
         started = time.perf_counter()
         extracted = sum(pool.map(_extract_ok, pages))  # chunksize 1, as the crawl submits
         seconds = time.perf_counter() - started
-    return ExtractTiming(len(pages), extracted, seconds, workers=workers)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers, waited for
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return ExtractTiming(len(pages), extracted, seconds, workers=workers, cpu_seconds=cpu)

@@ -33,12 +33,16 @@ import hashlib
 import struct
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Literal
-
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from typing import TYPE_CHECKING, Literal
 
 from analysis.analyzer import fold
 from analysis.errors import AnalysisError
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
+
+# datasketch is imported where it is used: it pulls in SciPy (a second or more at start),
+# which commands that never compare texts (`chipwatch crawl`) need not pay for.
 
 SIGNATURE_VERSION = 1
 SHINGLE = 4
@@ -100,6 +104,8 @@ class Signature:
         rest = data[_HEADER.size :]
         if not rest:
             return cls(digest, shingles, None)
+        from datasketch import LeanMinHash
+
         try:
             minhash = LeanMinHash.deserialize(rest, byteorder="<")
         except (ValueError, struct.error) as exc:
@@ -124,6 +130,8 @@ def signature(text: str) -> Signature:
     grams = shingles(text)
     if len(grams) < MIN_SHINGLES:
         return Signature(digest, len(grams), None)
+    from datasketch import LeanMinHash, MinHash
+
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=_SCHEME)
     minhash.update_batch(grams)
     return Signature(digest, len(grams), LeanMinHash(minhash))
@@ -148,6 +156,8 @@ class DuplicateIndex:
     def __init__(self) -> None:
         self._exact: dict[bytes, Hashable] = {}
         self._signatures: dict[Hashable, Signature] = {}
+        from datasketch import MinHashLSH
+
         self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
 
     def __len__(self) -> int:

@@ -1,11 +1,12 @@
-"""Trafilatura-only baseline: the crawl's own `extract_article` over the same pages,
-without Scrapy, HTTP or the database — once in this process, once in a spawn process pool
-shaped like the crawl's (same worker count, same initializer)."""
+"""The extraction ceiling: the crawl's own `extract_article` over the same pages, without
+Scrapy, HTTP or the database, in a spawn process pool shaped like the crawl's (same
+worker count, same initializer)."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 import time
 import urllib.request
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ class ExtractTiming:
     extracted: int  # pages that gave an article (the rest failed extraction)
     seconds: float
     workers: int
+    cpu_seconds: float = 0.0  # user + system time of the workers, warm-up included
 
     @property
     def pages_per_second(self) -> float:
@@ -59,18 +61,11 @@ def _warm_job(page: Page) -> int:
     return os.getpid()
 
 
-def time_single(pages: Sequence[Page]) -> ExtractTiming:
-    warm_up()
-    _extract_ok(pages[0])  # first call pays for lazy initialisation; not timed
-    started = time.perf_counter()
-    extracted = sum(_extract_ok(page) for page in pages)
-    return ExtractTiming(len(pages), extracted, time.perf_counter() - started, workers=1)
-
-
 def time_pool(pages: Sequence[Page], workers: int) -> ExtractTiming:
     """Like crawler.pipelines.ExtractPipeline: spawn context, `warm_up` initializer, one
     job per page. Pool start-up is excluded: every worker has run a warm-up job before
     the clock starts."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
@@ -84,4 +79,6 @@ def time_pool(pages: Sequence[Page], workers: int) -> ExtractTiming:
         started = time.perf_counter()
         extracted = sum(pool.map(_extract_ok, pages))  # chunksize 1, as the crawl submits
         seconds = time.perf_counter() - started
-    return ExtractTiming(len(pages), extracted, seconds, workers=workers)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers, waited for
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return ExtractTiming(len(pages), extracted, seconds, workers=workers, cpu_seconds=cpu)

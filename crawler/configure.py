@@ -24,7 +24,9 @@ BASE_SETTINGS: dict[str, Any] = {
     "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
     "DOWNLOAD_DELAY_JITTER": 0.5,  # each wait 0.5–1.5 × the delay
     "AUTOTHROTTLE_ENABLED": True,
-    "AUTOTHROTTLE_MAX_DELAY": 60.0,
+    # What AutoThrottle may learn from latencies alone; robots.txt's Crawl-delay and
+    # Retry-After go beyond it (crawler/middlewares.py).
+    "AUTOTHROTTLE_MAX_DELAY": 10.0,
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
     "DNS_TIMEOUT": 20,
     "LOG_LEVEL": "INFO",
@@ -53,6 +55,9 @@ BASE_SETTINGS: dict[str, Any] = {
         "crawler.pipelines.StorePipeline": 500,
     },
     "EXTENSIONS": {
+        # the median of recent latencies, not the last one (crawler/throttle.py)
+        "scrapy.extensions.throttle.AutoThrottle": None,
+        "crawler.throttle.SteadyAutoThrottle": 0,
         "crawler.extensions.RunRecorder": 100,
         "crawler.middlewares.ResponseSizeGuard": 110,
         "crawler.polling.PollRecorder": 130,
@@ -74,7 +79,8 @@ def job_settings(job: CrawlJob) -> dict[str, Any]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_host_concurrency,
         "DOWNLOAD_DELAY": crawl.delay,
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
-        "AUTOTHROTTLE_START_DELAY": max(crawl.delay, 1.0),
+        # the first requests to a host wait the configured delay; then latencies decide
+        "AUTOTHROTTLE_START_DELAY": crawl.delay,
         "DOWNLOAD_TIMEOUT": crawl.timeout,
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,

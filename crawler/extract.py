@@ -7,6 +7,7 @@ would stall the Twisted reactor, and with it every download in flight.
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import re
 import threading
@@ -14,15 +15,17 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
-from trafilatura import bare_extraction
-from trafilatura.settings import Document
-from trafilatura.utils import load_html
+from typing import TYPE_CHECKING
 
 from analysis.analyzer import Analyzed, analyze
 from crawler.decoding import replacement_share
 from crawler.headline import page_headline
+
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier
+
+# Trafilatura and py3langid (half a second to import, with lxml and NumPy) are imported
+# where they are used: in the extraction workers, not in the crawl's main process.
 
 # The least body text an article has, in Latin-script characters: a CJK character
 # carries about what a short word does, so it counts as CJK_CHAR_WEIGHT of them.
@@ -34,6 +37,8 @@ MAX_REPLACEMENT_SHARE = 0.2
 LANGUAGE_MIN_CHARS = 120
 LANGUAGE_MIN_PROBABILITY = 0.90
 
+_LINK_TAG_RE = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
+_ATTR_RE = re.compile(r"""([^\s"'=<>/]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
 _HTML_LANG_RE = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([a-zA-Z]{2,3})\b", re.IGNORECASE)
 
 
@@ -61,6 +66,10 @@ class ExtractionFailure:
 def extract_article(
     html: str, url: str, *, language_hint: str | None = None
 ) -> ExtractedArticle | ExtractionFailure:
+    from trafilatura import bare_extraction
+    from trafilatura.settings import Document
+    from trafilatura.utils import load_html
+
     if not html.strip():
         return ExtractionFailure("empty", "the page has no content")
     # Parsed once: the headline is read from the tree Trafilatura then extracts from.
@@ -105,6 +114,20 @@ def extract_article(
         language=detect_language(text, html, language_hint),
         analysed=analyze(text),
     )
+
+
+def canonical_link(page: str) -> str | None:
+    """The href of the page's first `<link rel="canonical">`, as written (relative or
+    not). A scan of the <link> tags rather than a parsed document: this runs for every
+    page, and a DOM of a 150 KB page is what the extraction worker builds once already."""
+    for tag in _LINK_TAG_RE.finditer(page):
+        attrs = {
+            name.lower(): html.unescape(value.strip("\"'"))
+            for name, value in _ATTR_RE.findall(tag.group())
+        }
+        if "canonical" in attrs.get("rel", "").lower().split() and attrs.get("href"):
+            return attrs["href"].strip()
+    return None
 
 
 def normalize_text(text: str) -> str:
@@ -185,6 +208,8 @@ def detect_language(text: str, html: str, hint: str | None) -> str | None:
 
 @lru_cache(maxsize=1)
 def _identifier() -> LanguageIdentifier:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 

@@ -21,7 +21,6 @@ class RawPage:
     language_hint: str | None = None
     listing_title: str | None = None
     listing_published: datetime | None = None
-    canonical_url: str | None = None
     redirect_urls: tuple[str, ...] = field(default=())
 
 
@@ -40,6 +39,10 @@ class ExtractedPage:
     published_at: datetime | None
     language: str | None
     analysed_text: Analyzed | None = None  # analysis.analyzer's forms of `text`
+    analysed_title: Analyzed | None = None  # … and of `title`
+    # The page's HTML as stored (storage.compress_html), compressed in the extraction
+    # worker; `page.html` is emptied then, so a batch does not hold every page twice.
+    compressed_html: bytes | None = None
 
 
 @dataclass(frozen=True)

@@ -74,12 +74,16 @@ class SourceConfig:
         language: str | None,
         url: str,
         analysed_text: Analyzed | None = None,
+        analysed_title: Analyzed | None = None,
     ) -> bool:
-        """Does an article pass this source's `require` query? (`analysed_text`: the
-        text's analysis when the caller has it, so it is not analysed twice.)"""
+        """Does an article pass this source's `require` query? (`analysed_text`,
+        `analysed_title`: the analyses when the caller has them, so nothing is analysed
+        twice.)"""
         if self.require_rules is None:
             return True
-        analysed = (analyze(title), analysed_text) if analysed_text is not None else None
+        analysed = (
+            (analysed_title or analyze(title), analysed_text) if analysed_text is not None else None
+        )
         view = ArticleView(
             title=title, text=text, source=self.name, language=language, url=url, analysed=analysed
         )

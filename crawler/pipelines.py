@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -20,8 +21,15 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from analysis.analyzer import Analyzed, analyze
 from crawler import counters, events
-from crawler.extract import ExtractionFailure, extract_article, warm_up
+from crawler.extract import (
+    ExtractedArticle,
+    ExtractionFailure,
+    canonical_link,
+    extract_article,
+    warm_up,
+)
 from crawler.items import ExtractedPage, ListingFetched, PageSkipped, RawPage
 from crawler.urls import canonicalize, is_http_url, same_site, url_key
 from storage import (
@@ -29,7 +37,9 @@ from storage import (
     ArticleRecord,
     ListingState,
     StorageError,
+    StoreResult,
     UrlOutcome,
+    compress_html,
     describe_db_error,
     display_url,
     open_database,
@@ -93,14 +103,18 @@ class ExtractPipeline:
             return _skipped(item, "error:extract_crashed", final=False)
         if isinstance(result, ExtractionFailure):
             return _skipped(item, f"skipped:{result.reason}", final=True, detail=result.detail)
+        article = result.article
         source = self.sources.get(item.source)
-        title = result.title or item.listing_title
+        title = article.title or item.listing_title
+        # the worker analysed the page's own title; a title from the listing is not
+        analysed_title = result.analysed_title if title == article.title else None
         if source is not None and not source.accepts(
             title=title or "",
-            text=result.text,
-            language=result.language,
+            text=article.text,
+            language=article.language,
             url=item.url,
-            analysed_text=result.analysed,
+            analysed_text=article.analysed,
+            analysed_title=analysed_title,
         ):
             # final only under this version of the filter: a widened one asks again
             return replace(
@@ -108,18 +122,31 @@ class ExtractPipeline:
                 filter_version=source.require_version,
             )
         return ExtractedPage(
-            page=item,
-            url=trusted_canonical(item.canonical_url, item.url) or canonicalize(item.url),
-            text=result.text,
-            content_hash=result.content_hash,
+            page=replace(item, html=""),  # stored compressed below; not held twice
+            url=trusted_canonical(result.canonical, item.url) or canonicalize(item.url),
+            text=article.text,
+            content_hash=article.content_hash,
             title=title,
-            author=result.author,
-            description=result.description,
-            site_name=result.site_name,
-            published_at=choose_published(item.listing_published, result.published_at),
-            language=result.language,
-            analysed_text=result.analysed,
+            author=article.author,
+            description=article.description,
+            site_name=article.site_name,
+            published_at=choose_published(item.listing_published, article.published_at),
+            language=article.language,
+            analysed_text=article.analysed,
+            analysed_title=analysed_title,
+            compressed_html=result.compressed_html,
         )
+
+
+@dataclass(frozen=True)
+class WorkerResult:
+    """What an extraction worker sends back: the article, and the per-page work that
+    would otherwise fall to the crawl's main process (the reactor's thread)."""
+
+    article: ExtractedArticle
+    compressed_html: bytes
+    analysed_title: Analyzed | None
+    canonical: str | None  # the page's rel=canonical, absolute
 
 
 def choose_published(listed: datetime | None, on_page: datetime | None) -> datetime | None:
@@ -131,8 +158,17 @@ def choose_published(listed: datetime | None, on_page: datetime | None) -> datet
     return listed if abs(listed - on_page) <= timedelta(days=1) else on_page
 
 
-def _extract(html: str, url: str, language_hint: str | None) -> Any:
-    return extract_article(html, url, language_hint=language_hint)
+def _extract(html: str, url: str, language_hint: str | None) -> WorkerResult | ExtractionFailure:
+    """Runs in an extraction worker."""
+    article = extract_article(html, url, language_hint=language_hint)
+    if isinstance(article, ExtractionFailure):
+        return article
+    return WorkerResult(
+        article=article,
+        compressed_html=compress_html(html),
+        analysed_title=analyze(article.title) if article.title else None,
+        canonical=urljoin(url, link) if (link := canonical_link(html)) else None,
+    )
 
 
 def _skipped(page: RawPage, reason: str, *, final: bool, detail: str = "") -> PageSkipped:
@@ -164,6 +200,12 @@ class StorePipeline:
     """Writes articles and per-URL outcomes in batches, one transaction each: a killed
     crawl loses at most the open batch, never half an article.
 
+    The writing happens on a thread of its own (one, so batches commit in order), never
+    on the reactor's: downloads go on while a batch commits. One batch is in the
+    writer's hands at a time; what arrives meanwhile gathers in the next one, and only
+    when that one grows past `CHIPWATCH_STORE_BACKLOG` batches does the pipeline make new
+    items wait (the database is slower than the crawl; memory must stay bounded).
+
     Nothing listed is lost to a storage failure. Every article request that is
     scheduled stays "unresolved" until its article or outcome is committed. A batch that
     fails to commit (database locked, read-only, disk full) is kept and retried; after
@@ -181,6 +223,7 @@ class StorePipeline:
         self.database_url = database_url
         self.batch_size = settings.getint("CHIPWATCH_BATCH_SIZE", 50)
         self.batch_seconds = settings.getfloat("CHIPWATCH_BATCH_SECONDS", 2.0)
+        self.max_backlog = settings.getint("CHIPWATCH_STORE_BACKLOG", 4) * self.batch_size
         self.max_failures = settings.getint("CHIPWATCH_MAX_FAILURES", 3)
         self.store_attempts = settings.getint("CHIPWATCH_STORE_ATTEMPTS", 3)
         # SQLite itself waits up to its lock timeout on every attempt; this is the pause between.
@@ -195,6 +238,8 @@ class StorePipeline:
         self.failures_in_row = 0
         self.retry_at = 0.0
         self.sessions: sessionmaker[Session] | None = None
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chipwatch-store")
+        self.in_flight: _Batch | None = None
         if crawler.settings.get("CHIPWATCH_FRONTIER") is None:
             crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
         else:
@@ -224,7 +269,7 @@ class StorePipeline:
         if request.meta.get("kind") == "article" and "redirect_urls" not in request.meta:
             self.unresolved[url_key(request.url)] = (request.url, request.meta["source"])
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if isinstance(item, ExtractedPage):
             self.articles.append(item)
         elif isinstance(item, PageSkipped):
@@ -235,8 +280,123 @@ class StorePipeline:
         now = time.monotonic()
         due = now - self.last_flush >= self.batch_seconds
         if (pending >= self.batch_size or (pending and due)) and now >= self.retry_at:
-            self.flush()
+            self._hand_over()
+        # Back-pressure: the writer is behind by more than the backlog allows.
+        while (batch := self.in_flight) is not None and self._open() >= self.max_backlog:
+            await asyncio.wait([asyncio.wrap_future(batch.future)])
+            self._settle(batch)  # at once, not when its callback gets its turn
+            if self._open() >= self.batch_size and time.monotonic() >= self.retry_at:
+                self._hand_over()
         return item
+
+    def _open(self) -> int:
+        return len(self.articles) + len(self.outcomes)
+
+    def _hand_over(self) -> None:
+        """Give the open batch to the writer thread, unless it is busy with the last one
+        (the open batch then grows until the writer is free)."""
+        if self.in_flight is not None:
+            return
+        self.last_flush = time.monotonic()
+        if not self._open():
+            return
+        batch = self.in_flight = self._submit()
+        loop = asyncio.get_running_loop()
+        # the bookkeeping after a commit runs on the reactor's thread, like everything else
+        batch.future.add_done_callback(
+            lambda _: loop.call_soon_threadsafe(self._settle_and_go_on, batch)
+        )
+
+    def _settle_and_go_on(self, batch: _Batch) -> None:
+        self._settle(batch)
+        # what gathered meanwhile goes next, if it is due
+        if self._open() >= self.batch_size and time.monotonic() >= self.retry_at:
+            self._hand_over()
+
+    def _submit(self) -> _Batch:
+        """The open batch, handed to the writer thread."""
+        articles, outcomes = self.articles, self.outcomes
+        self.articles, self.outcomes = [], []
+        return _Batch(articles, outcomes, self.writer.submit(self._commit, articles, outcomes))
+
+    def _commit(
+        self, articles: list[ExtractedPage], outcomes: list[PageSkipped]
+    ) -> list[StoreResult]:
+        """Runs on the writer thread."""
+        if self.sessions is None:
+            self.sessions = open_database(self.database_url)
+        with self.sessions.begin() as session:
+            results = store_articles(session, [_record(a) for a in articles])
+            record_outcomes(
+                session, [_outcome(o) for o in outcomes], max_failures=self.max_failures
+            )
+        return results
+
+    def _settle(self, batch: _Batch) -> bool:
+        """Account for a batch the writer is done with (once): count what it committed,
+        or put it back in front of the open batch for the next attempt."""
+        if batch.settled:
+            return batch.ok
+        batch.settled = True
+        if self.in_flight is batch:
+            self.in_flight = None
+        exc = batch.future.exception()
+        if exc is None:
+            batch.ok = True
+            self._committed(batch, batch.future.result())
+            return True
+        self.articles = batch.articles + self.articles
+        self.outcomes = batch.outcomes + self.outcomes
+        if not isinstance(exc, SQLAlchemyError | StorageError):
+            raise exc  # a bug, not a storage failure: Scrapy logs it with its traceback
+        self._failed(len(batch.articles), len(batch.outcomes), exc)
+        return False
+
+    def _committed(self, batch: _Batch, results: list[StoreResult]) -> None:
+        self.failures_in_row = 0
+        # Count only what is committed.
+        for result in results:
+            counters.inc(
+                self.stats, result.source, "new_articles" if result.stored else "skipped:duplicate"
+            )
+        for article in batch.articles:
+            self.unresolved.pop(url_key(article.page.requested_url), None)
+        for outcome in batch.outcomes:
+            counters.inc(self.stats, outcome.source, outcome.reason)
+            self.unresolved.pop(url_key(outcome.url), None)
+
+    def _failed(self, articles: int, outcomes: int, exc: BaseException) -> None:
+        self.failures_in_row += 1
+        self.retry_at = time.monotonic() + self.retry_seconds
+        what = f"cannot store {articles} articles and {outcomes} URL outcomes"
+        counters.storage_retried(self.stats)
+        if self.failures_in_row < self.store_attempts:
+            logger.warning(
+                "storage: %s (attempt %d, kept for the next one): %s",
+                what,
+                self.failures_in_row,
+                describe_db_error(exc),
+            )
+            return
+        self._storage_failed(what, exc)
+        if self.crawler.engine is not None and self.crawler.spider is not None:
+            # Stop fetching what cannot be stored; the next run picks up from here.
+            self.crawler.engine.close_spider(self.crawler.spider, "storage_error")
+
+    def flush(self) -> bool:
+        """Commit everything held, waiting for it (the end of the crawl, or a frontier
+        peer about to report idle); False (batch kept for the next attempt) on failure."""
+        if self.in_flight is not None:
+            batch = self.in_flight
+            concurrent.futures.wait([batch.future])
+            if not self._settle(batch):
+                return False
+        self.last_flush = time.monotonic()
+        if not self._open():
+            return True
+        batch = self._submit()
+        concurrent.futures.wait([batch.future])
+        return self._settle(batch)
 
     def close_spider(self) -> None:
         # The last batch gets the attempts it has left; a crawl stopped for storage
@@ -245,6 +405,7 @@ class StorePipeline:
             time.sleep(self.retry_seconds)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.writer.shutdown(wait=True)
         if self.sessions is None:
             return
         pending = [
@@ -276,56 +437,21 @@ class StorePipeline:
         finally:
             self.sessions.kw["bind"].dispose()
 
-    def flush(self) -> bool:
-        """Commit the open batch; False (batch kept for the next attempt) on failure."""
-        articles, outcomes = self.articles, self.outcomes
-        self.last_flush = time.monotonic()
-        if not (articles or outcomes):
-            return True
-        try:
-            if self.sessions is None:
-                self.sessions = open_database(self.database_url)
-            with self.sessions.begin() as session:
-                results = store_articles(session, [_record(a) for a in articles])
-                record_outcomes(
-                    session, [_outcome(o) for o in outcomes], max_failures=self.max_failures
-                )
-        except (SQLAlchemyError, StorageError) as exc:
-            self.failures_in_row += 1
-            self.retry_at = time.monotonic() + self.retry_seconds
-            what = f"cannot store {len(articles)} articles and {len(outcomes)} URL outcomes"
-            counters.storage_retried(self.stats)
-            if self.failures_in_row < self.store_attempts:
-                logger.warning(
-                    "storage: %s (attempt %d, kept for the next one): %s",
-                    what,
-                    self.failures_in_row,
-                    describe_db_error(exc),
-                )
-                return False
-            self._storage_failed(what, exc)
-            if self.crawler.engine is not None and self.crawler.spider is not None:
-                # Stop fetching what cannot be stored; the next run picks up from here.
-                self.crawler.engine.close_spider(self.crawler.spider, "storage_error")
-            return False
-        self.articles, self.outcomes = [], []
-        self.failures_in_row = 0
-        # Count only what is committed.
-        for result in results:
-            counters.inc(
-                self.stats, result.source, "new_articles" if result.stored else "skipped:duplicate"
-            )
-        for article in articles:
-            self.unresolved.pop(url_key(article.page.requested_url), None)
-        for outcome in outcomes:
-            counters.inc(self.stats, outcome.source, outcome.reason)
-            self.unresolved.pop(url_key(outcome.url), None)
-        return True
-
     def _storage_failed(self, what: str, exc: BaseException) -> None:
         message = f"{display_url(self.database_url)}: {what}: {describe_db_error(exc)}"
         counters.storage_failed(self.stats, message)
         logger.error("storage: %s", message)
+
+
+@dataclass(eq=False)
+class _Batch:
+    """One transaction's worth of items, as handed to the writer thread."""
+
+    articles: list[ExtractedPage]
+    outcomes: list[PageSkipped]
+    future: concurrent.futures.Future[list[StoreResult]]
+    settled: bool = False
+    ok: bool = False
 
 
 def _outcome(outcome: PageSkipped) -> UrlOutcome:
@@ -362,6 +488,8 @@ def _record(article: ExtractedPage) -> ArticleRecord:
         published_at=article.published_at,
         language=article.language,
         analysed_text=article.analysed_text,
-        html=page.html,
+        analysed_title=article.analysed_title,
+        html=page.html or None,
+        compressed_html=article.compressed_html,
         status=page.status,
     )

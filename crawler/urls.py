@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 import tldextract
 from courlan import normalize_url
 
 
+# A crawl canonicalises each listed URL (to request it) and keys it (to look it up and
+# to record it); courlan's normalisation is the costly part (tens of µs), and a big
+# sitemap lists 50,000 URLs: the second time is a lookup. The bound keeps memory in check.
+@lru_cache(maxsize=1 << 17)
 def canonicalize(url: str) -> str:
     """The URL we request and store: host lower-cased, default port, tracking parameters
     (utm_*, fbclid, gclid, …) and the fragment removed, remaining parameters sorted."""
@@ -31,7 +37,7 @@ def is_http_url(url: str) -> bool:
     """The one test every URL chipwatch requests passes, wherever it was found (feed,
     sitemap, section page, redirect, meta refresh, rel=canonical): absolute http(s) with a
     host. A web page must never make us read `file:`, `ftp:` or `data:` URLs."""
-    if not url or any(ch.isspace() or ord(ch) < 0x20 for ch in url):
+    if not url or _BAD_CHAR.search(url):
         return False
     try:
         parts = urlsplit(url)
@@ -39,6 +45,9 @@ def is_http_url(url: str) -> bool:
     except ValueError:  # e.g. a malformed IPv6 literal or port
         return False
     return parts.scheme in {"http", "https"} and bool(host)
+
+
+_BAD_CHAR = re.compile(r"[\s\x00-\x1f]")  # whitespace or a control character
 
 
 def same_site(a: str | None, b: str | None) -> bool:

@@ -25,12 +25,17 @@ def with_analysis() -> tuple[Any, ...]:
 
 
 def analysed_columns(
-    title: str | None, text: str, analysed_text: Analyzed | None = None
+    title: str | None,
+    text: str,
+    analysed_text: Analyzed | None = None,
+    *,
+    analysed_title: Analyzed | None = None,
 ) -> dict[str, Any]:
     """The stored form of an article's analysis: each of the three forms as title and
-    text on two lines. `analysed_text`: the text's analysis if already done (by the
-    crawl's extraction worker), so it is not done twice."""
-    head, body = analyze(title or ""), analysed_text or analyze(text)
+    text on two lines. `analysed_text`/`analysed_title`: the analyses if already done (by
+    the crawl's extraction worker), so they are not done twice."""
+    head = analysed_title or analyze(title or "")
+    body = analysed_text or analyze(text)
     return {
         "index_surface": f"{head.surface}\n{body.surface}",
         "index_de": f"{head.de}\n{body.de}",

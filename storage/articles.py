@@ -39,7 +39,11 @@ class ArticleRecord:
     published_at: datetime | None = None
     language: str | None = None
     analysed_text: Analyzed | None = None  # the text's analysis, when the caller has it
+    analysed_title: Analyzed | None = None  # the title's, likewise
     html: str | None = None
+    # `html` already compressed with `compress_html` (by the crawl's extraction worker,
+    # so the process that stores does not spend its time on zlib); wins over `html`
+    compressed_html: bytes | None = None
     status: int | None = 200
     fetched_at: datetime = field(default_factory=utcnow)
 
@@ -136,9 +140,15 @@ def _insert_article(session: Session, record: ArticleRecord) -> int | None:
             language=record.language,
             text=text,
             content_hash=record.content_hash,
-            raw_html=zlib.compress(record.html.encode("utf-8"), 6) if record.html else None,
-            # the crawl's own analysis of the text, unless dropping NULs changed it
-            **analysed_columns(title, text, record.analysed_text if text == record.text else None),
+            raw_html=record.compressed_html
+            or (compress_html(record.html) if record.html else None),
+            # the crawl's own analyses, unless dropping NULs changed what they were of
+            **analysed_columns(
+                title,
+                text,
+                record.analysed_text if text == record.text else None,
+                analysed_title=record.analysed_title if title == record.title else None,
+            ),
         )
         .on_conflict_do_nothing(index_elements=["url"])
         .returning(Article.id)
@@ -321,6 +331,11 @@ def iter_articles(
     if sources:
         statement = statement.where(Article.source.in_(sources))
     yield from session.scalars(statement.execution_options(yield_per=500))
+
+
+def compress_html(html: str) -> bytes:
+    """The stored form of a page's HTML (see `raw_html`)."""
+    return zlib.compress(html.encode("utf-8"), 6)
 
 
 def raw_html(article: Article) -> str | None:

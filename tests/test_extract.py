@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.extract import ExtractedArticle, ExtractionFailure, extract_article
+from crawler.extract import ExtractedArticle, ExtractionFailure, canonical_link, extract_article
 from tests.newsweb import (
     load_seed_articles,
     normalize_ws,
@@ -97,3 +97,24 @@ def test_confident_detection_beats_the_source_hint() -> None:
     result = extract_article(html, "https://n/en", language_hint="de")
     assert isinstance(result, ExtractedArticle)
     assert result.language == "en"
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        ('<head><link rel="canonical" href="https://a.example/x"></head>', "https://a.example/x"),
+        # attribute order, case, entities, relative and unquoted values
+        ('<LINK HREF="/x?a=1&amp;b=2" REL="canonical">', "/x?a=1&b=2"),
+        ("<link rel=canonical href=https://a.example/y>", "https://a.example/y"),
+        ("<link rel='alternate canonical' href=' /z '>", "/z"),
+        # the first canonical counts; other link types and empty hrefs do not
+        (
+            '<link rel="stylesheet" href="s.css"><link rel="canonical" href="">'
+            '<link rel="canonical" href="/first"><link rel="canonical" href="/second">',
+            "/first",
+        ),
+        ("<p>no link at all</p>", None),
+    ],
+)
+def test_canonical_link_is_read_from_the_link_tags(page: str, expected: str | None) -> None:
+    assert canonical_link(page) == expected

@@ -19,6 +19,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
+from bench.site import generate_articles
 from chipwatch.demo.articles import DEMO_ARTICLES
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
@@ -60,14 +61,22 @@ class _Downloader:
         return urlparse_cached(request).hostname or ""
 
 
+STEADY = "crawler.throttle.SteadyAutoThrottle"
+
+
 def _crawler_with_slots(
-    *hosts: str, crawl_delay_component: bool = True
+    *hosts: str,
+    crawl_delay_component: bool = True,
+    throttle: str = "scrapy.extensions.throttle.AutoThrottle",
+    max_delay: float = 60.0,
 ) -> tuple[Crawler, RobotsCrawlDelayMiddleware | None]:
-    """A crawler with AutoThrottle built as its one extension, then (as when the engine
-    and its downloader are built) the crawl-delay middleware, over stand-in slots."""
+    """A crawler with AutoThrottle (`throttle`) built as its one extension, then (as when
+    the engine and its downloader are built) the crawl-delay middleware, over stand-in
+    slots."""
     crawler = get_crawler(
         settings_dict={
-            "EXTENSIONS_BASE": {"scrapy.extensions.throttle.AutoThrottle": 0},
+            "EXTENSIONS_BASE": {throttle: 0},
+            "AUTOTHROTTLE_MAX_DELAY": max_delay,
             "ROBOTSTXT_OBEY": True,
             "USER_AGENT": "chipwatch-test",
             "DOWNLOAD_DELAY": 0.0,
@@ -89,8 +98,8 @@ def _robots_parsed(crawler: Crawler, url: str, robots_txt: str) -> None:
     crawler.signals.send_catch_log(signals.robots_parsed, robotparser=parser, request=Request(url))
 
 
-def _fast_response(crawler: Crawler, url: str, host: str) -> None:
-    request = Request(url, meta={"download_slot": host, "download_latency": 0.01})
+def _fast_response(crawler: Crawler, url: str, host: str, latency: float = 0.01) -> None:
+    request = Request(url, meta={"download_slot": host, "download_latency": latency})
     crawler.signals.send_catch_log(
         signals.response_downloaded,
         response=Response(url, status=200, request=request),
@@ -123,6 +132,85 @@ def test_without_the_crawl_delay_component_autothrottle_shortens_the_delay() -> 
     slot.delay = 6.0
     _fast_response(crawler, "http://slow.example/a.html", "slow.example")
     assert slot.delay < 6.0
+
+
+def test_stock_autothrottle_lets_one_slow_answer_set_the_hosts_delay() -> None:
+    # what SteadyAutoThrottle is for: Scrapy's own jumps to the outlier's latency
+    crawler, _ = _crawler_with_slots("site.example", crawl_delay_component=False)
+    slot = crawler.engine.downloader.slots["site.example"]
+    for _ in range(5):
+        _fast_response(crawler, "http://site.example/a.html", "site.example", latency=0.1)
+    _fast_response(crawler, "http://site.example/slow.html", "site.example", latency=10.0)
+    assert slot.delay == 10.0
+
+
+def test_one_slow_answer_does_not_set_the_hosts_delay() -> None:
+    crawler, _ = _crawler_with_slots("site.example", crawl_delay_component=False, throttle=STEADY)
+    slot = crawler.engine.downloader.slots["site.example"]
+    for _ in range(5):
+        _fast_response(crawler, "http://site.example/a.html", "site.example", latency=0.1)
+    _fast_response(crawler, "http://site.example/slow.html", "site.example", latency=10.0)
+    assert slot.delay < 0.11  # the median of the last answers is still 0.1 s
+    for _ in range(3):
+        _fast_response(crawler, "http://site.example/a.html", "site.example", latency=0.1)
+    assert slot.delay < 0.11
+
+
+def test_a_host_that_really_slows_down_gets_a_longer_delay_up_to_the_maximum() -> None:
+    crawler, _ = _crawler_with_slots(
+        "site.example", crawl_delay_component=False, throttle=STEADY, max_delay=10.0
+    )
+    slot = crawler.engine.downloader.slots["site.example"]
+    delays = []
+    for _ in range(12):
+        _fast_response(crawler, "http://site.example/a.html", "site.example", latency=30.0)
+        delays.append(slot.delay)
+    assert delays == sorted(delays)
+    assert delays[3] > 5.0
+    assert delays[-1] == 10.0
+
+
+def test_robots_crawl_delay_outlasts_the_steady_autothrottle_too() -> None:
+    crawler, _component = _crawler_with_slots("slow.example", throttle=STEADY)
+    _robots_parsed(crawler, "http://slow.example/feed.xml", "User-agent: *\nCrawl-delay: 3\n")
+    for _ in range(5):
+        _fast_response(crawler, "http://slow.example/a.html", "slow.example")
+    assert crawler.engine.downloader.slots["slow.example"].delay == 6.0
+
+
+def test_a_site_with_one_slow_page_keeps_fetching_the_others_meanwhile(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    # newest first, as the feed lists them and the crawl asks for them
+    articles = [
+        replace(a, published=now - timedelta(hours=i))
+        for i, a in enumerate(generate_articles(24, seed=7))
+    ]
+    slow = articles[-1].url_path  # the crawl's queue is last in, first out: asked first
+    slow_seconds = 4.0
+    # every answer takes 0.3 s, so AutoThrottle learns from real latencies (and the other
+    # pages take longer than the slow one); one takes 4 s
+    with NewsServer(NewsSite(articles), delay=0.3, slow_paths={slow: slow_seconds}) as server:
+        base = server.base_url
+        config = write_config(
+            tmp_path,
+            FAST_CRAWL.replace("delay = 0", "delay = 0\nper_host_concurrency = 2")
+            + source_block("Slowish", feeds=[f"{base}/feeds/rss.xml"], follow=ARTICLE_PATTERN),
+        )
+        result = crawl(config)
+        assert result.returncode == 0, result.stderr
+        log = server.log
+    with sqlite3.connect(tmp_path / "chipwatch.db") as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone() == (len(articles),)
+    # (the log's time is when the server answered)
+    answers = {r.path: r.at for r in log if r.path.startswith("/news/")}
+    answered = answers[slow]
+    # The slow page held one of the host's two connections; the other kept going. With
+    # Scrapy's own AutoThrottle the host's delay becomes ~4 s once the slow page answers,
+    # and the pages still to fetch then come seconds apart.
+    later = sorted(at for at in answers.values() if at > answered)
+    assert len(later) >= 3  # pages were left to fetch when it answered
+    gaps = [b - a for a, b in zip([answered, *later], later, strict=False)]
+    assert all(gap < slow_seconds / 2 for gap in gaps), gaps
 
 
 def test_sitemaps_found_through_robots_txt_fetched_once(tmp_path: Path) -> None:

@@ -410,7 +410,9 @@ def test_a_crawl_names_each_sources_problem(tmp_path: Path) -> None:
         stats = chipwatch(config, "stats", "--json")
         assert stats.returncode == 0, stats.stderr
         text = chipwatch(config, "stats")
-    by_source = {s["source"]: s for s in json.loads(stats.stdout)}
+    by_source = {
+        s["source"]: s for s in map(json.loads, stats.stdout.splitlines()) if s["type"] == "source"
+    }
 
     def problems(name: str) -> list[str]:
         return [p["name"] for p in by_source[name]["problems"]["problems"]]

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socket import socket
@@ -61,8 +62,9 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path = unquote(split.path) or "/"
         headers = {name.lower(): value for name, value in self.headers.items()}
-        if owner.delay:
-            time.sleep(owner.delay)  # this request's own thread: the others go on
+        delay = owner.slow_paths.get(path, owner.delay)
+        if delay:
+            time.sleep(delay)  # this request's own thread: the others go on
         response = owner.answer(path, split.query, headers)
         # Log before writing: a client may inspect the log as soon as it has the response.
         owner.record(LoggedRequest(self.command, path, split.query, headers, response.status))
@@ -96,9 +98,12 @@ class NewsServer:
         port: int = 0,
         quiet: bool = True,
         delay: float = 0.0,
+        slow_paths: Mapping[str, float] | None = None,
     ) -> None:
         self.site = site
         self.delay = delay  # seconds every answer waits: a slow site, for I/O-bound tests
+        # path -> seconds its answer waits instead: one slow page on a fast site
+        self.slow_paths = dict(slow_paths or {})
         self.host = host
         self.port = port
         self.quiet = quiet

@@ -16,7 +16,7 @@ import math
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -90,6 +90,21 @@ class SiteArticle:
 
 
 @dataclass(frozen=True)
+class PageChrome:
+    """Extra markup around an article, as real news pages carry it (bench/pages.py):
+    `head` goes into <head> (inline scripts, styles), `top` after the site header (a
+    mega menu), `bottom` before the footer (related links, comments, tracking)."""
+
+    head: str = ""
+    top: str = ""
+    bottom: str = ""
+
+
+# What a site adds to each article page (see PageChrome).
+Chrome = Callable[[SiteArticle], PageChrome]
+
+
+@dataclass(frozen=True)
 class Response:
     status: int
     headers: dict[str, str]
@@ -140,6 +155,7 @@ class _Ctx:
     traps: bool
     crawl_delay: float | None
     max_feed_items: int
+    chrome: Chrome | None = None
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -578,6 +594,8 @@ def _article_html(
         f'<meta name="author" content="{_e(article.author)}">\n'
         + _json_ld(ctx, article, canonical, ascii_json)
     )
+    chrome = ctx.chrome(article) if ctx.chrome is not None else PageChrome()
+    extra += chrome.head
     head = _head(
         ctx,
         title=article.title,
@@ -589,7 +607,7 @@ def _article_html(
     topic = _TOPIC_LABELS[lang]["chips"]
     teaser = f'<p class="teaser">{_e(article.teaser)}</p>\n' if article.teaser else ""
     body = (
-        _site_header(ctx, lang) + _cookie_banner(lang) + '<main id="main">\n'
+        _site_header(ctx, lang) + chrome.top + _cookie_banner(lang) + '<main id="main">\n'
         '<nav class="breadcrumb" aria-label="Breadcrumb"><ol>'
         f'<li><a href="{_e(ctx.url("/"))}">{_e(lab["home"])}</a></li>'
         f'<li><a href="{_e(ctx.url("/thema/chips/"))}">{_e(topic)}</a></li>'
@@ -607,6 +625,7 @@ def _article_html(
         + _comments(ctx, article)
         + _related_box(ctx, article, related)
         + _newsletter_box(ctx, lang)
+        + chrome.bottom
         + "</main>\n"
         + _site_footer(ctx, lang)
     )
@@ -1267,11 +1286,13 @@ class NewsSite:
         traps: bool = False,
         max_feed_items: int = 50,
         crawl_delay: float | None = None,
+        chrome: Chrome | None = None,
     ) -> None:
         self.name = name
         self.traps = traps
         self.max_feed_items = max_feed_items
         self.crawl_delay = crawl_delay
+        self.chrome = chrome  # extra markup per article page (PageChrome)
         self._lock = threading.RLock()
         self._articles: list[SiteArticle] = []
         self._paths: set[str] = set()
@@ -1359,6 +1380,7 @@ class NewsSite:
                     version=self._version,
                     traps=self.traps,
                     crawl_delay=self.crawl_delay,
+                    chrome=self.chrome,
                     max_feed_items=self.max_feed_items,
                 )
                 routes = _build_routes(ctx, self._extras)

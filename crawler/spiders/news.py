@@ -491,7 +491,8 @@ class NewsSpider(Spider):
             return
         if detect_paywall(response.body) is not None:
             counters.signal(self.crawler.stats, source.name, "paywall")
-        canonical = response.xpath("//link[@rel='canonical']/@href").get()
+        # rel=canonical is read by the extraction worker: parsing the page here would
+        # build a DOM of every page on the reactor's thread
         yield RawPage(
             source=source.name,
             url=response.url,
@@ -501,7 +502,6 @@ class NewsSpider(Spider):
             language_hint=source.language,
             listing_title=response.meta.get("listing_title"),
             listing_published=response.meta.get("listing_published"),
-            canonical_url=response.urljoin(canonical.strip()) if canonical else None,
             redirect_urls=tuple(response.meta.get("redirect_urls", ())),
         )
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from analysis.analyzer import Analyzed
 from storage.analysed import analysed_columns
 from storage.models import Article, UrlState, utcnow
-from storage.upsert import dialect_insert
+from storage.upsert import dialect_insert, insert_missing_and_lock
 
 # Search results and listings: by publication time, else fetch time; ties by id.
 
@@ -351,40 +351,21 @@ def _lock_url_states(
     instead of being overwritten. Returned by key: the caller looks them up here, with
     no query per key (the session's identity map holds objects only weakly). Keys go
     in sorted order, so two writers lock shared rows in the same order and cannot
-    deadlock on them."""
-    keys = sorted(wanted)
+    deadlock on them (storage.upsert.insert_missing_and_lock)."""
     now = utcnow()
-    states: dict[str, UrlState] = {}
-    for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
-        chunk = keys[start : start + 500]
-        rows = [
-            {
-                "key": key,
-                "url": wanted[key][0],
-                "source": wanted[key][1],
-                "kind": wanted[key][2],
-                "failures": 0,
-                "final": False,
-                "first_seen": now,
-            }
-            for key in chunk
-        ]
-        session.execute(
-            dialect_insert(session, UrlState)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
-        states.update(
-            (state.key, state)
-            for state in session.scalars(
-                select(UrlState)
-                .where(UrlState.key.in_(chunk))
-                .order_by(UrlState.key)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        )
-    return states
+    return insert_missing_and_lock(
+        session,
+        UrlState,
+        list(wanted),
+        lambda key: {
+            "url": wanted[key][0],
+            "source": wanted[key][1],
+            "kind": wanted[key][2],
+            "failures": 0,
+            "final": False,
+            "first_seen": now,
+        },
+    )
 
 
 def _url_state(

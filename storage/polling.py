@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import Listing
-from storage.upsert import dialect_insert
+from storage.upsert import insert_missing_and_lock
 
 SHRINK = 0.5  # the interval after a change, as a share of the one before
 GROW = 1.5  # … after a fetch without change
@@ -203,36 +203,17 @@ def _lock_listings(session: Session, polls: Sequence[Poll]) -> dict[str, Listing
         wanted.setdefault(poll.key, poll)
     for poll in polls:  # a root is always polled along with its children; just in case
         wanted.setdefault(poll.root_key, poll)
-    keys = sorted(wanted)
-    rows: dict[str, Listing] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        values = [
-            {
-                "key": key,
-                "url": wanted[key].url if wanted[key].key == key else key,
-                "source": wanted[key].source,
-                "kind": wanted[key].kind,
-                "items": 0,
-                "interval": 0.0,
-                "fetches": 0,
-                "failures": 0,
-            }
-            for key in chunk
-        ]
-        session.execute(
-            dialect_insert(session, Listing)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
-        rows.update(
-            (row.key, row)
-            for row in session.scalars(
-                select(Listing)
-                .where(Listing.key.in_(chunk))
-                .order_by(Listing.key)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        )
-    return rows
+    return insert_missing_and_lock(
+        session,
+        Listing,
+        list(wanted),
+        lambda key: {
+            "url": wanted[key].url if wanted[key].key == key else key,
+            "source": wanted[key].source,
+            "kind": wanted[key].kind,
+            "items": 0,
+            "interval": 0.0,
+            "fetches": 0,
+            "failures": 0,
+        },
+    )

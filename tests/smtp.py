@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from alerts.options import EmailConfig
+
 USER, PASSWORD = "chipwatch", "s3cret-pass"
 
 
@@ -165,6 +167,19 @@ class SmtpServer:
         deadline = time.monotonic() + timeout
         while len(self.handler.received) < count and time.monotonic() < deadline:
             time.sleep(0.02)
+
+    def email_config(self, sender: str = "a@chipwatch.test") -> EmailConfig:
+        """The same settings as `email_toml`, as the alerts package takes them."""
+        return EmailConfig(
+            from_addr=sender,
+            smtp_host="127.0.0.1",
+            smtp_port=self.port,
+            security="starttls",
+            username_env="CW_TEST_SMTP_USER",
+            password_env="CW_TEST_SMTP_PASSWORD",
+            ca_file=self.cert,
+            timeout=10,
+        )
 
     def email_toml(self, extra: str = "") -> str:
         return f"""

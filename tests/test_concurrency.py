@@ -177,19 +177,6 @@ def queue(sessions: sessionmaker[Session], count: int) -> None:
             )
 
 
-def email_config(server: SmtpServer) -> EmailConfig:
-    return EmailConfig(
-        from_addr="a@chipwatch.test",
-        smtp_host="127.0.0.1",
-        smtp_port=server.port,
-        security="starttls",
-        username_env="CW_TEST_SMTP_USER",
-        password_env="CW_TEST_SMTP_PASSWORD",
-        ca_file=server.cert,
-        timeout=10,
-    )
-
-
 def test_two_senders_at_once_send_every_message_exactly_once(
     sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -198,7 +185,7 @@ def test_two_senders_at_once_send_every_message_exactly_once(
     queue(sessions, 30)
     server = SmtpServer(tmp_path).start()
     try:
-        email = email_config(server)
+        email = server.email_config()
         reports = run_together(
             [lambda: deliver_due(sessions, email, email.from_addr, NOW + timedelta(minutes=1))] * 2
         )

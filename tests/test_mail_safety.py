@@ -19,7 +19,6 @@ import pytest
 
 from alerts.compose import Composed, MatchedArticle, compose, one_line
 from alerts.deliver import SmtpMailer
-from alerts.options import EmailConfig
 from tests.smtp import SMTP_ENV, SmtpServer, part_text
 
 SENDER = "chipwatch <alerts@chipwatch.test>"
@@ -266,19 +265,6 @@ def smtp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer
     server.stop()
 
 
-def email_config(server: SmtpServer) -> EmailConfig:
-    return EmailConfig(
-        from_addr=SENDER,
-        smtp_host="127.0.0.1",
-        smtp_port=server.port,
-        security="starttls",
-        username_env="CW_TEST_SMTP_USER",
-        password_env="CW_TEST_SMTP_PASSWORD",
-        ca_file=server.cert,
-        timeout=10,
-    )
-
-
 def test_hostile_message_through_smtp_reaches_only_the_configured_recipients(
     smtp: SmtpServer,
 ) -> None:
@@ -287,7 +273,7 @@ def test_hostile_message_through_smtp_reaches_only_the_configured_recipients(
         source="Wire\r\nBcc: source@example.org",
     )
     composed, _ = compose_one(hostile)
-    with SmtpMailer(email_config(smtp)) as mailer:
+    with SmtpMailer(smtp.email_config(SENDER)) as mailer:
         refused = mailer.send("alerts@chipwatch.test", RECIPIENTS, composed.raw)
     assert refused == {}
     (received,) = smtp.handler.received

@@ -18,6 +18,8 @@ Defined once, here:
 
 Three aligned forms come out of one pass: the folded surface tokens (for phrases and
 wildcards) and the two stem sequences (for bare terms), token i in each the same word.
+An article's `Vocabulary` (its distinct words and stems, without positions) is derived
+from them and stored too: most rule terms only ask whether a word is there at all.
 """
 
 from __future__ import annotations
@@ -71,6 +73,46 @@ class Analyzed:
     @property
     def token_count(self) -> int:
         return self.surface.count(" ") + 1 if self.surface else 0
+
+
+# In a Vocabulary's stems, a token whose German and English stems differ stands twice,
+# marked: "de:x" and "en:y" (no token contains a colon); agreeing stems stand bare.
+DE_ONLY = "de:"
+EN_ONLY = "en:"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The distinct tokens of an article (title and text together), space-joined: the
+    folded surface words, and the stems (see DE_ONLY). A rule term that only asks
+    whether a word occurs looks it up here, in a tenth of the article's length."""
+
+    words: str
+    stems: str
+
+    @classmethod
+    def of(cls, *analysed: Analyzed) -> Vocabulary:
+        words: dict[str, None] = {}
+        stems: dict[str, None] = {}
+        for form in analysed:
+            if not form.surface:
+                continue
+            words.update(dict.fromkeys(form.surface.split(" ")))
+            for de, en in dict.fromkeys(zip(form.de.split(" "), form.en.split(" "), strict=True)):
+                if de == en:
+                    stems[de] = None
+                else:
+                    stems[DE_ONLY + de] = None
+                    stems[EN_ONLY + en] = None
+        return cls(" ".join(words), " ".join(stems))
+
+    def stored(self) -> str:
+        return f"{self.words}\n{self.stems}"
+
+    @classmethod
+    def from_stored(cls, value: str) -> Vocabulary:
+        words, stems = value.split("\n", 1)
+        return cls(words, stems)
 
 
 def raw_tokens(text: str) -> list[str]:

@@ -1,9 +1,12 @@
 """Matching articles against all rules at once.
 
-Every Term of every rule goes into one Aho–Corasick automaton (pyahocorasick) over the
-normalised text, so one pass over an article finds every pattern of every rule; only
-the rules with a hit (or with no positive pattern, like `lang:de NOT x`) then evaluate
-their boolean tree. Adding rules costs little per article.
+Every Term of every rule becomes patterns (a folded word, a German or English stem, a
+wildcard), and one lookup per article finds all of them: whole words and stems in the
+article's stored `Vocabulary` (its distinct tokens: a set intersection in C), wildcards
+by one Aho–Corasick pass (pyahocorasick) over its distinct words. Only the rules with a
+hit (or with no positive pattern, like `lang:de NOT x`) then evaluate their boolean
+tree; where a phrase, a NEAR or a field asks for positions, only that pattern is looked
+for in that field. Adding rules costs little per article.
 """
 
 from __future__ import annotations
@@ -17,10 +20,22 @@ from operator import itemgetter
 
 import ahocorasick
 
-from analysis.analyzer import Analyzed, analyze, fold, is_cjk, token_forms
+from analysis.analyzer import (
+    DE_ONLY,
+    EN_ONLY,
+    Analyzed,
+    Vocabulary,
+    analyze,
+    fold,
+    is_cjk,
+    token_forms,
+)
 from analysis.query import (
+    INFIX,
     PHRASE,
+    PREFIX,
     STEM,
+    SUFFIX,
     TEXT_FIELDS,
     And,
     Meta,
@@ -39,8 +54,8 @@ from analysis.tagger import tag
 @dataclass(frozen=True)
 class ArticleView:
     """What rules look at; built by the caller from a stored article. `analysed` is
-    the stored analysis of (title, text), when the caller has it: then the text is
-    not analysed again."""
+    the stored analysis of (title, text) and `vocabulary` the stored distinct tokens,
+    when the caller has them: then the text is not analysed again."""
 
     title: str
     text: str
@@ -51,6 +66,7 @@ class ArticleView:
     # The registry ids the analyse stage tagged in title and text; None when the article
     # has not been tagged yet (the crawl's `require` filter): then `entity:` tags it here.
     entities: frozenset[str] | None = None
+    vocabulary: Vocabulary | None = None
 
     def entity_ids(self) -> frozenset[str]:
         if self.entities is not None:
@@ -61,6 +77,9 @@ class ArticleView:
     def analysed_fields(self) -> tuple[tuple[str, Analyzed], tuple[str, Analyzed]]:
         title, text = self.analysed or (analyze(self.title or ""), analyze(self.text or ""))
         return (("title", title), ("text", text))
+
+    def distinct_tokens(self, fields: Iterable[Analyzed]) -> Vocabulary:
+        return self.vocabulary or Vocabulary.of(*fields)
 
 
 @dataclass(frozen=True)
@@ -80,47 +99,59 @@ class Match:
     matched: tuple[str, ...]  # the words and phrases that made it match (why)
 
 
-# Pattern kinds: where a pattern is looked for, and how it must sit in a token.
-_KINDS = ("surface", "prefix", "suffix", "infix", "de", "en")
-_HAYSTACK = {
-    "surface": "surface",
-    "prefix": "surface",
-    "suffix": "surface",
-    "infix": "surface",
-    "de": "de",
-    "en": "en",
-}
+# Pattern kinds: the folded word, a wildcard over it, or a bare term's stem.
+_WHOLE, _DE, _EN = "surface", "de", "en"
+_WILDCARDS = (PREFIX, SUFFIX, INFIX)
 Slot = tuple[int, ...]  # pattern ids any of which may stand at one token position
+
+
+def _needle(kind: str, text: str) -> tuple[str, str]:
+    """Where a pattern is looked for in a field's forms (padded with a space at each
+    end), and as what: word boundaries are part of the needle."""
+    if kind in (_DE, _EN):
+        return kind, f" {text} "
+    before = " " if kind in (_WHOLE, PREFIX) else ""
+    after = " " if kind in (_WHOLE, SUFFIX) else ""
+    return "surface", before + text + after
 
 
 @dataclass
 class _Hits:
     """Which patterns occur in one article. Most rules only ask whether a pattern is
-    present, which one pass per haystack answers without a Python step per hit; token
-    positions are worked out (by a second pass over that field) only when a phrase, a
-    NEAR or an explanation asks."""
+    present, which the vocabulary answers; token positions are worked out (by searching
+    that field for those patterns) only when a phrase, a NEAR or an explanation asks."""
 
     ruleset: RuleSet
     present: set[int] = field(default_factory=set)  # patterns found in any field
     analysed: dict[str, Analyzed] = field(default_factory=dict)
-    # field → pattern → character offsets in the pattern's haystack, filled on demand
-    _offsets: dict[str, dict[int, list[int]]] = field(default_factory=dict)
+    _positions: dict[tuple[str, int], list[int]] = field(default_factory=dict)
 
     def slot_positions(self, field_name: str, slot: Slot) -> list[int]:
         analysed = self.analysed.get(field_name)
         if analysed is None:
             return []
-        offsets = self._offsets.get(field_name)
-        if offsets is None:
-            offsets = self._offsets[field_name] = self.ruleset.offsets(analysed)
-        haystack_of = self.ruleset.haystack_of
-        return sorted(
-            {
-                getattr(analysed, haystack_of[pattern]).count(" ", 0, start)
-                for pattern in slot
-                for start in offsets.get(pattern, ())
-            }
-        )
+        found: set[int] = set()
+        for pattern in slot:
+            if pattern in self.present:
+                found.update(self._pattern_positions(field_name, analysed, pattern))
+        return sorted(found)
+
+    def _pattern_positions(self, field_name: str, analysed: Analyzed, pattern: int) -> list[int]:
+        key = (field_name, pattern)
+        if key not in self._positions:
+            form, needle = self.ruleset.needles[pattern]
+            haystack = f" {getattr(analysed, form)} "
+            positions = []
+            start = haystack.find(needle)
+            counted_to = spaces = 0
+            while start >= 0:
+                # the token a hit starts in: spaces up to and including its first char
+                spaces += haystack.count(" ", counted_to, start + 1)
+                counted_to = start + 1
+                positions.append(spaces - 1)
+                start = haystack.find(needle, start + 1)
+            self._positions[key] = positions
+        return self._positions[key]
 
     def words(self, field_name: str) -> list[str]:
         analysed = self.analysed.get(field_name)
@@ -148,21 +179,31 @@ class RuleSet:
                 self._rules_by_pattern[pattern].append(index)
         self._triggers = frozenset(self._rules_by_pattern)
         self._compiled = [_compile(rule.node, self._slots) for rule in self.rules]
-        self.haystack_of = {p: _HAYSTACK[kind] for (kind, _), p in self._pattern_ids.items()}
-        # Word boundaries are part of the patterns (" word " for a whole word, " word" for
-        # a prefix, "word " for a suffix) and of the haystacks (padded with a space at
-        # each end), so the automaton reports only real hits: no check per hit in Python.
-        self._automata: dict[str, ahocorasick.Automaton] = {}
-        self._back = [0] * len(self._pattern_ids)  # from a hit's end back to the word
+        self.needles = [("", "")] * len(self._pattern_ids)
+        # vocabulary token → the patterns it is: a whole word in `words`; in `stems` a
+        # bare stem is both languages' pattern, a marked one only its language's
+        words: dict[str, list[int]] = defaultdict(list)
+        stems: dict[str, list[int]] = defaultdict(list)
+        self._wildcards: ahocorasick.Automaton | None = None
         for (kind, text), pattern in self._pattern_ids.items():
-            automaton = self._automata.setdefault(_HAYSTACK[kind], ahocorasick.Automaton())
-            before = " " if kind in ("surface", "prefix", "de", "en") else ""
-            after = " " if kind in ("surface", "suffix", "de", "en") else ""
-            needle = before + text + after
-            automaton.add_word(needle, (*automaton.get(needle, ()), pattern))
-            self._back[pattern] = len(needle) - len(before)
-        for automaton in self._automata.values():
-            automaton.make_automaton()
+            self.needles[pattern] = _needle(kind, text)
+            if kind == _WHOLE:
+                words[text].append(pattern)
+            elif kind in (_DE, _EN):
+                stems[text].append(pattern)
+                stems[(DE_ONLY if kind == _DE else EN_ONLY) + text].append(pattern)
+            else:
+                # distinct words padded and space-joined: the needle's spaces are the
+                # word boundaries a prefix or suffix needs
+                self._wildcards = self._wildcards or ahocorasick.Automaton()
+                needle = self.needles[pattern][1]
+                self._wildcards.add_word(needle, (*self._wildcards.get(needle, ()), pattern))
+        if self._wildcards is not None:
+            self._wildcards.make_automaton()
+        self._words = {token: tuple(ids) for token, ids in words.items()}
+        self._stems = {token: tuple(ids) for token, ids in stems.items()}
+        self._word_keys = frozenset(self._words)
+        self._stem_keys = frozenset(self._stems)
 
     def _pattern_id(self, kind: str, text: str) -> int:
         key = (kind, text)
@@ -178,11 +219,12 @@ class RuleSet:
             for word in term.text.split(" "):
                 forms = token_forms(word)
                 if term.mode == STEM:
-                    ids = {self._pattern_id("de", forms.de), self._pattern_id("en", forms.en)}
+                    ids = {self._pattern_id(_DE, forms.de), self._pattern_id(_EN, forms.en)}
                     slots.append(tuple(sorted(ids)))
                 elif term.mode == PHRASE:
-                    slots.append((self._pattern_id("surface", forms.surface),))
+                    slots.append((self._pattern_id(_WHOLE, forms.surface),))
                 else:
+                    assert term.mode in _WILDCARDS
                     slots.append((self._pattern_id(term.mode, forms.surface),))
             self._slots[term] = tuple(slots)
         return self._slots[term]
@@ -207,27 +249,22 @@ class RuleSet:
 
     def _scan(self, article: ArticleView) -> _Hits:
         hits = _Hits(self)
-        if not self._pattern_ids:
-            return hits
-        present = hits.present
         for field_name, analysed in article.analysed_fields():
-            if not analysed.surface:
-                continue
-            hits.analysed[field_name] = analysed
-            for haystack_name, automaton in self._automata.items():
-                # map/itemgetter/chain keep the per-hit work in C
-                haystack = f" {getattr(analysed, haystack_name)} "
-                present.update(chain.from_iterable(map(_SECOND, automaton.iter(haystack))))
+            if analysed.surface:
+                hits.analysed[field_name] = analysed
+        if not self._pattern_ids or not hits.analysed:
+            return hits
+        vocabulary = article.distinct_tokens(hits.analysed.values())
+        present = hits.present
+        # set intersections and map/chain keep the per-token work in C
+        found = self._word_keys.intersection(vocabulary.words.split(" "))
+        present.update(chain.from_iterable(map(self._words.__getitem__, found)))
+        found = self._stem_keys.intersection(vocabulary.stems.split(" "))
+        present.update(chain.from_iterable(map(self._stems.__getitem__, found)))
+        if self._wildcards is not None:
+            hay = f" {vocabulary.words} "
+            present.update(chain.from_iterable(map(_SECOND, self._wildcards.iter(hay))))
         return hits
-
-    def offsets(self, analysed: Analyzed) -> dict[int, list[int]]:
-        """pattern → character offsets of its hits in its (unpadded) haystack."""
-        found: dict[int, list[int]] = defaultdict(list)
-        for haystack_name, automaton in self._automata.items():
-            for end, patterns in automaton.iter(f" {getattr(analysed, haystack_name)} "):
-                for pattern in patterns:
-                    found[pattern].append(end - self._back[pattern])
-        return found
 
 
 _SECOND = itemgetter(1)
@@ -276,18 +313,49 @@ def _compile(node: Node, slots: Slots) -> Predicate:
     if isinstance(node, Not):
         inner = _compile(node.child, slots)
         return lambda hits, article: not inner(hits, article)
-    parts = [_compile(child, slots) for child in node.children]
     if isinstance(node, And):
-
-        def all_of(hits: _Hits, article: ArticleView) -> bool:
-            return all(part(hits, article) for part in parts)
-
-        return all_of
+        return _compile_and(node, slots)
+    parts = [_compile(child, slots) for child in node.children]
 
     def any_of(hits: _Hits, article: ArticleView) -> bool:
         return any(part(hits, article) for part in parts)
 
     return any_of
+
+
+def _compile_and(node: And, slots: Slots) -> Predicate:
+    """The usual rule is an AND of words, OR-groups of words and NOTs of them: each a
+    set test, done first and in one loop; phrases, NEARs and metadata after."""
+    required: list[frozenset[int]] = []
+    forbidden: list[frozenset[int]] = []
+    rest: list[Predicate] = []
+    for child in _and_parts(node):
+        if _is_single_slot(child, slots):
+            required.append(frozenset(_single_slot_patterns(child, slots)))
+        elif isinstance(child, Not) and _is_single_slot(child.child, slots):
+            forbidden.append(frozenset(_single_slot_patterns(child.child, slots)))
+        else:
+            rest.append(_compile(child, slots))
+
+    def all_of(hits: _Hits, article: ArticleView) -> bool:
+        present = hits.present
+        for patterns in required:
+            if patterns.isdisjoint(present):
+                return False
+        for patterns in forbidden:
+            if not patterns.isdisjoint(present):
+                return False
+        return all(part(hits, article) for part in rest)
+
+    return all_of
+
+
+def _and_parts(node: And) -> list[Node]:
+    """The children of nested ANDs (`a AND (b OR c) -d` parses as a AND (… AND NOT d))."""
+    parts: list[Node] = []
+    for child in node.children:
+        parts += _and_parts(child) if isinstance(child, And) else [child]
+    return parts
 
 
 def _is_single_slot(node: Node, slots: Slots) -> bool:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from analysis.analyzer import Analyzed, analyze, token_forms
+from analysis.analyzer import Analyzed, Vocabulary, analyze, token_forms
 from analysis.matcher import ArticleView, Rule, RuleSet
 from analysis.query import INFIX, PREFIX, STEM, SUFFIX, And, Node, Not, Or, Term
 
@@ -153,23 +153,26 @@ def make_articles(count: int, rng: random.Random) -> list[ArticleView]:
         ]
         title = " ".join(rng.choice(vocabulary) for _ in range(6))
         text = " ".join(words)
+        analysed = (analyze(title), analyze(text))
         articles.append(
-            ArticleView(
+            ArticleView(  # as stored articles come: with their analysis and vocabulary
                 title=title,
                 text=text,
                 source="bench",
                 language="de",
                 url=f"https://b/{index}",
-                analysed=(analyze(title), analyze(text)),  # as stored articles come
+                analysed=analysed,
+                vocabulary=Vocabulary.of(*analysed),
             )
         )
     return articles
 
 
 def naive_matches(rules: list[Rule], articles: list[ArticleView]) -> list[set[str]]:
-    """The naive way: each rule on its own, each term a regular expression searched in
-    the article's analysed forms (a bare word in its German or English stem form, a
-    phrase or wildcard in the folded surface form)."""
+    """The naive way: each rule on its own, each term a regular expression (compiled
+    once, with the rules) searched in the article's stored analysed forms (a bare word
+    in its German or English stem form, a phrase or wildcard in the folded surface
+    form), stopping at the first term that decides."""
     compiled = [(rule.name, _regex_tree(rule.node)) for rule in rules]
     result = []
     for article in articles:
@@ -183,9 +186,9 @@ NaiveTest = Callable[[list[Analyzed], ArticleView], bool]
 
 def _regex_tree(node: Node) -> NaiveTest:
     if isinstance(node, Term):
-        patterns = _term_regexes(node)
+        patterns = [(hay, re.compile(pattern)) for hay, pattern in _term_regexes(node)]
         return lambda fields, _a: any(
-            re.search(pattern, f" {getattr(form, hay)} ")
+            pattern.search(f" {getattr(form, hay)} ")
             for form in fields
             for hay, pattern in patterns
         )

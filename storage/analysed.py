@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, or_, select, update
 from sqlalchemy.orm import selectinload, undefer_group
 
-from analysis.analyzer import ANALYZER_VERSION, Analyzed, analyze
+from analysis.analyzer import ANALYZER_VERSION, Analyzed, Vocabulary, analyze
 from analysis.matcher import ArticleView
 from storage.models import Article
 
@@ -30,18 +30,24 @@ def analysed_columns(
     analysed_text: Analyzed | None = None,
     *,
     analysed_title: Analyzed | None = None,
+    vocabulary: bool = True,
 ) -> dict[str, Any]:
     """The stored form of an article's analysis: each of the three forms as title and
-    text on two lines. `analysed_text`/`analysed_title`: the analyses if already done (by
-    the crawl's extraction worker), so they are not done twice."""
+    text on two lines, and their distinct tokens. `analysed_text`/`analysed_title`: the
+    analyses if already done (by the crawl's extraction worker), so they are not done
+    twice. `vocabulary=False`: without the distinct tokens (for revision 0002, which
+    predates their column)."""
     head = analysed_title or analyze(title or "")
     body = analysed_text or analyze(text)
-    return {
+    columns: dict[str, Any] = {
         "index_surface": f"{head.surface}\n{body.surface}",
         "index_de": f"{head.de}\n{body.de}",
         "index_en": f"{head.en}\n{body.en}",
         "analyzer_version": ANALYZER_VERSION,
     }
+    if vocabulary:
+        columns["index_vocab"] = Vocabulary.of(head, body).stored()
+    return columns
 
 
 def stored_analysis(
@@ -55,6 +61,36 @@ def stored_analysis(
     return Analyzed(s1, d1, e1), Analyzed(s2, d2, e2)
 
 
+def stored_vocabulary(value: str | None, version: int | None) -> Vocabulary | None:
+    if value is None or version != ANALYZER_VERSION:
+        return None
+    return Vocabulary.from_stored(value)
+
+
+def fill_vocabulary_batch(conn: Connection, batch: int = 2000) -> int:
+    """Store the distinct tokens of up to `batch` articles analysed before they were
+    kept (derived from the stored forms, nothing re-analysed); how many were done."""
+    rows = conn.execute(
+        select(Article.id, Article.index_surface, Article.index_de, Article.index_en)
+        .where(
+            Article.index_vocab.is_(None),
+            Article.index_surface.is_not(None),
+            Article.analyzer_version == ANALYZER_VERSION,
+        )
+        .order_by(Article.id)
+        .limit(batch)
+    ).all()
+    for article_id, surface, de, en in rows:
+        analysed = stored_analysis(surface, de, en, ANALYZER_VERSION)
+        assert analysed is not None
+        conn.execute(
+            update(Article)
+            .where(Article.id == article_id)
+            .values(index_vocab=Vocabulary.of(*analysed).stored())
+        )
+    return len(rows)
+
+
 def article_view(article: Article) -> ArticleView:
     """What rules look at, with the stored analysis when it is current."""
     return ArticleView(
@@ -66,6 +102,7 @@ def article_view(article: Article) -> ArticleView:
         analysed=stored_analysis(
             article.index_surface, article.index_de, article.index_en, article.analyzer_version
         ),
+        vocabulary=stored_vocabulary(article.index_vocab, article.analyzer_version),
         # tagged by the analyse stage: its tags; not yet: None, and the matcher tags it
         entities=(
             frozenset(m.entity for m in article.mentions)
@@ -79,7 +116,7 @@ def stale_count(conn: Connection) -> int:
     return conn.scalar(select(func.count()).select_from(Article).where(_stale())) or 0
 
 
-def reindex_batch(conn: Connection, batch: int = 500) -> int:
+def reindex_batch(conn: Connection, batch: int = 500, *, vocabulary: bool = True) -> int:
     """Analyse up to `batch` articles whose stored analysis is missing or of another
     analyzer version, in the caller's transaction; how many were done."""
     rows = conn.execute(
@@ -90,7 +127,9 @@ def reindex_batch(conn: Connection, batch: int = 500) -> int:
     ).all()
     for article_id, title, text in rows:
         conn.execute(
-            update(Article).where(Article.id == article_id).values(**analysed_columns(title, text))
+            update(Article)
+            .where(Article.id == article_id)
+            .values(**analysed_columns(title, text, vocabulary=vocabulary))
         )
     return len(rows)
 

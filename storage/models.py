@@ -102,6 +102,9 @@ class Article(Base):
     )
     index_de: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_group="analysis")
     index_en: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_group="analysis")
+    # Their distinct tokens, "words\nstems" (analysis.analyzer.Vocabulary): what rules
+    # look up first.
+    index_vocab: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_group="analysis")
     analyzer_version: Mapped[int | None] = mapped_column(index=True)
     # The analyse stage (chipwatch.analyse): entity tags, duplicates, stories. Pending
     # while `stage_version` is NULL or older than the stage's; `analysed_seq` is the

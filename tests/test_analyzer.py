@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from analysis.analyzer import analyze, fold
+from analysis.analyzer import Vocabulary, analyze, fold
 from analysis.matcher import ArticleView, Rule, RuleSet
 from analysis.query import Near, QuerySyntaxError, parse_query
 from tests.match_cases import CASES, Case
@@ -28,6 +28,32 @@ def test_the_table_is_large_and_balanced() -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.language}:{c.why}:{c.query}")
 def test_labelled_case(case: Case) -> None:
     assert matches(case.query, case.text, case.language) is case.match
+
+
+def test_the_vocabulary_keeps_each_distinct_word_and_stem_once() -> None:
+    vocabulary = Vocabulary.of(analyze("Nvidia: Chips"), analyze("Nvidias Chips, Nvidia 英伟达"))
+    assert vocabulary.words == "nvidia chips nvidias 英 伟 达"
+    # where the German and the English stem differ, each stands marked; CJK characters
+    # are their own stems
+    assert vocabulary.stems.split(" ") == [
+        *("nvidia", "de:chips", "en:chip", "de:nvidias", "en:nvidia"),
+        *("英", "伟", "达"),
+    ]
+    assert Vocabulary.from_stored(vocabulary.stored()) == vocabulary
+
+
+def test_a_stored_vocabulary_gives_the_same_matches_as_one_made_on_the_spot() -> None:
+    title, text = "Exportkontrollen", "Nvidias H20-Chips für 英伟达 Kunden"
+    analysed = (analyze(title), analyze(text))
+    stored = Vocabulary.from_stored(Vocabulary.of(*analysed).stored())
+    rules = RuleSet(
+        Rule.parse(str(i), q)
+        for i, q in enumerate(["nvidia AND chip", "*kontrollen", '"h20 chips"', "英伟达", "chip*"])
+    )
+    fresh = rules.match(ArticleView(title=title, text=text))
+    kept = rules.match(ArticleView(title=title, text=text, analysed=analysed, vocabulary=stored))
+    assert [m.rule for m in kept] == [m.rule for m in fresh] == ["0", "1", "2", "3", "4"]
+    assert kept == fresh
 
 
 @pytest.mark.parametrize(

@@ -260,6 +260,7 @@ ADDED_COLUMNS = {
     "articles": (
         *("index_surface", "index_de", "index_en", "analyzer_version"),  # 0002
         *("stage_version", "analysed_seq", "duplicate_of", "story_id", "signature"),  # 0004
+        "index_vocab",  # 0007
     ),
     "alert_matches": ("story_id",),  # 0004
     "crawl_run_sources": ("signals",),  # 0006
@@ -584,6 +585,34 @@ def test_reindex_redoes_stale_analyses_in_resumable_batches(run_cli: Cli, tmp_pa
     again = run_cli("reindex", config=config)
     assert again.returncode == 0
     assert again.stdout == ""  # nothing left: silent under cron
+
+
+def test_revision_0007_derives_the_vocabulary_of_articles_stored_before_it(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "chipwatch.db"
+    upgrade(url_of(db))
+    sessions = open_database(url_of(db))
+    with sessions.begin() as session:
+        store_articles(session, [article_record("https://n.example/1", "Nvidias H20-Chips")])
+    sessions.kw["bind"].dispose()
+    with sqlite3.connect(db) as conn:
+        (stored,) = conn.execute("SELECT index_vocab FROM articles").fetchone()
+    assert stored.split("\n")[0].split(" ")[:3] == ["nvidias", "h20", "chips"]
+
+    engine = make_migration_engine(url_of(db))
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0006")
+            assert "index_vocab" not in {c["name"] for c in inspect(conn).get_columns("articles")}
+            command.upgrade(alembic_config(conn), "head")
+    finally:
+        engine.dispose()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT index_vocab FROM articles").fetchall() == [(stored,)]
+        triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        assert {name for (name,) in triggers} >= {"articles_fts_insert", "articles_fts_update"}
+    assert differences(url_of(db)) == []
 
 
 def test_postgresql_gets_the_same_schema_and_its_search_column(postgres_url: str) -> None:

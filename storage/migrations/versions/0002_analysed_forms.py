@@ -33,7 +33,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("index_en", sa.Text(), nullable=True))
         batch.add_column(sa.Column("analyzer_version", sa.Integer(), nullable=True))
         batch.create_index("ix_articles_analyzer_version", ["analyzer_version"], unique=False)
-    while reindex_batch(conn, 500):
+    while reindex_batch(conn, 500, vocabulary=False):  # its column comes with 0007
         pass
     fts.install(conn, layout=2)
     fts.rebuild(conn)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from analysis.analyzer import Analyzed, Vocabulary, analyze, token_forms
+from analysis.analyzer import Vocabulary, analyze, token_forms
 from analysis.matcher import ArticleView, Rule, RuleSet
 from analysis.query import INFIX, PREFIX, STEM, SUFFIX, And, Node, Not, Or, Term
 
@@ -181,20 +181,24 @@ def naive_matches(rules: list[Rule], articles: list[ArticleView]) -> list[set[st
     compiled = [(rule.name, _regex_tree(rule.node)) for rule in rules]
     result = []
     for article in articles:
-        fields = [analysed for _, analysed in article.analysed_fields()]
+        # each form padded once per article, so that a whole word is " word "
+        fields = [
+            {form: f" {getattr(analysed, form)} " for form in ("surface", "de", "en")}
+            for _, analysed in article.analysed_fields()
+        ]
         result.append({name for name, test in compiled if test(fields, article)})
     return result
 
 
-NaiveTest = Callable[[list[Analyzed], ArticleView], bool]
+NaiveTest = Callable[[list[dict[str, str]], ArticleView], bool]
 
 
 def _regex_tree(node: Node) -> NaiveTest:
     if isinstance(node, Term):
         patterns = [(hay, re.compile(pattern)) for hay, pattern in _term_regexes(node)]
         return lambda fields, _a: any(
-            pattern.search(f" {getattr(form, hay)} ")
-            for form in fields
+            pattern.search(forms[hay])
+            for forms in fields
             for hay, pattern in patterns
         )
     if isinstance(node, Not):

@@ -197,9 +197,7 @@ def _regex_tree(node: Node) -> NaiveTest:
     if isinstance(node, Term):
         patterns = [(hay, re.compile(pattern)) for hay, pattern in _term_regexes(node)]
         return lambda fields, _a: any(
-            pattern.search(forms[hay])
-            for forms in fields
-            for hay, pattern in patterns
+            pattern.search(forms[hay]) for forms in fields for hay, pattern in patterns
         )
     if isinstance(node, Not):
         inner = _regex_tree(node.child)

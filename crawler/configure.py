@@ -30,6 +30,10 @@ BASE_SETTINGS: dict[str, Any] = {
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
     "DNS_TIMEOUT": 20,
     "LOG_LEVEL": "INFO",
+    # Scrapy starts this many asyncio tasks for every callback's output, items or not
+    # (scrapy.utils.asyncio._parallel_asyncio); an article page yields one item, so the
+    # default 100 only costs the reactor ~2.5 ms a page.
+    "CONCURRENT_ITEMS": 4,
     # Only http(s) is ever fetched; without handlers, no other scheme can be (the second
     # wall behind HttpOnlyMiddleware).
     "DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None},

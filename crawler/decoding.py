@@ -36,5 +36,7 @@ def detect_encoding(body: bytes) -> str:
 
 def replacement_share(text: str) -> float:
     """How much of the text (ignoring whitespace) is U+FFFD: garbage in, garbage out."""
+    if "\ufffd" not in text:
+        return 0.0  # nearly every page: no count of its characters
     visible = sum(1 for ch in text if not ch.isspace())
     return text.count("\ufffd") / visible if visible else 0.0

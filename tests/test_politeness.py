@@ -185,11 +185,10 @@ def test_a_site_with_one_slow_page_keeps_fetching_the_others_meanwhile(tmp_path:
         replace(a, published=now - timedelta(hours=i))
         for i, a in enumerate(generate_articles(24, seed=7))
     ]
-    slow = articles[-1].url_path  # the crawl's queue is last in, first out: asked first
     slow_seconds = 4.0
     # every answer takes 0.3 s, so AutoThrottle learns from real latencies (and the other
-    # pages take longer than the slow one); one takes 4 s
-    with NewsServer(NewsSite(articles), delay=0.3, slow_paths={slow: slow_seconds}) as server:
+    # pages take longer than the slow one); the first article asked for takes 4 s
+    with NewsServer(NewsSite(articles), delay=0.3, slow_first=("/news/", slow_seconds)) as server:
         base = server.base_url
         config = write_config(
             tmp_path,
@@ -198,11 +197,12 @@ def test_a_site_with_one_slow_page_keeps_fetching_the_others_meanwhile(tmp_path:
         )
         result = crawl(config)
         assert result.returncode == 0, result.stderr
-        log = server.log
+        log, slow = server.log, server.slowed
     with sqlite3.connect(tmp_path / "chipwatch.db") as conn:
         assert conn.execute("SELECT count(*) FROM articles").fetchone() == (len(articles),)
     # (the log's time is when the server answered)
     answers = {r.path: r.at for r in log if r.path.startswith("/news/")}
+    assert slow is not None  # the server held one article back
     answered = answers[slow]
     # The slow page held one of the host's two connections; the other kept going. With
     # Scrapy's own AutoThrottle the host's delay becomes ~4 s once the slow page answers,

@@ -62,7 +62,7 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path = unquote(split.path) or "/"
         headers = {name.lower(): value for name, value in self.headers.items()}
-        delay = owner.slow_paths.get(path, owner.delay)
+        delay = owner.slow_paths.get(path) or owner.slow_if_first(path) or owner.delay
         if delay:
             time.sleep(delay)  # this request's own thread: the others go on
         response = owner.answer(path, split.query, headers)
@@ -99,11 +99,16 @@ class NewsServer:
         quiet: bool = True,
         delay: float = 0.0,
         slow_paths: Mapping[str, float] | None = None,
+        slow_first: tuple[str, float] | None = None,
     ) -> None:
         self.site = site
         self.delay = delay  # seconds every answer waits: a slow site, for I/O-bound tests
         # path -> seconds its answer waits instead: one slow page on a fast site
         self.slow_paths = dict(slow_paths or {})
+        # (prefix, seconds): the first request for a path under the prefix waits that
+        # long, whichever page the client happens to ask for first
+        self.slow_first = slow_first
+        self.slowed: str | None = None  # the path slow_first held back
         self.host = host
         self.port = port
         self.quiet = quiet
@@ -112,6 +117,13 @@ class NewsServer:
         self._log_lock = threading.Lock()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
+
+    def slow_if_first(self, path: str) -> float:
+        with self._log_lock:
+            if self.slow_first is None or not path.startswith(self.slow_first[0]):
+                return 0.0
+            seconds, self.slow_first, self.slowed = self.slow_first[1], None, path
+            return seconds
 
     # -- lifecycle -------------------------------------------------------------------------
 

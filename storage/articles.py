@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from analysis.analyzer import Analyzed
 from storage.analysed import analysed_columns
 from storage.models import Article, UrlState, utcnow
-from storage.upsert import dialect_insert, insert_missing_and_lock
+from storage.upsert import chunked, dialect_insert, insert_missing_and_lock
 
 # Search results and listings: by publication time, else fetch time; ties by id.
 
@@ -95,39 +95,77 @@ def store_articles(session: Session, records: Sequence[ArticleRecord]) -> list[S
     states = _lock_url_states(
         session, {key: (url, r.source, "article") for r in records for key, url in r.keys.items()}
     )
+    known = _KnownArticles.look_up(session, records)
     results = []
-    for record in records:
-        existing = _find_existing(session, states, record)
-        stored = False
-        if existing is None:
-            article_id = _insert_article(session, record)
-            stored = article_id is not None
-            if article_id is None:  # another writer stored this URL a moment ago
-                article_id = session.scalar(select(Article.id).where(Article.url == record.url))
-                assert article_id is not None
-        else:
-            article_id = existing
-        for key, url in record.keys.items():
-            state = _url_state(session, states, key, url, record.source, "article")
-            # A row that already says "stored" for this article keeps saying so (the
-            # same URL stored again, or by another writer at the same moment).
-            kept = state.outcome == "stored" and state.article_id == article_id
-            state.outcome = "stored" if (stored and url == record.url) or kept else "duplicate"
-            state.article_id = article_id
-            state.final = True
-            state.last_status = record.status
-            state.last_fetched = record.fetched_at
-        results.append(StoreResult(record.url, record.source, stored, article_id))
+    # Nothing read below depends on the URL states changed in the loop: no flush before
+    # every query, one at the end.
+    with session.no_autoflush:
+        for record in records:
+            existing = _find_existing(states, known, record)
+            stored = False
+            if existing is None:
+                article_id = _insert_article(session, record)
+                stored = article_id is not None
+                if article_id is None:  # another writer stored this URL a moment ago
+                    article_id = session.scalar(select(Article.id).where(Article.url == record.url))
+                    assert article_id is not None
+                known.add(record, article_id)
+            else:
+                article_id = existing
+            for key, url in record.keys.items():
+                state = _url_state(session, states, key, url, record.source, "article")
+                # A row that already says "stored" for this article keeps saying so (the
+                # same URL stored again, or by another writer at the same moment).
+                kept = state.outcome == "stored" and state.article_id == article_id
+                state.outcome = "stored" if (stored and url == record.url) or kept else "duplicate"
+                state.article_id = article_id
+                state.final = True
+                state.last_status = record.status
+                state.last_fetched = record.fetched_at
+            results.append(StoreResult(record.url, record.source, stored, article_id))
     session.flush()
     return results
+
+
+@dataclass
+class _KnownArticles:
+    """The stored articles a batch could be a copy of, by URL and by (text hash, source):
+    looked up in two queries for the whole batch, then kept up to date as it is stored."""
+
+    by_url: dict[str, int]
+    by_text: dict[tuple[str, str], int]
+
+    @classmethod
+    def look_up(cls, session: Session, records: Sequence[ArticleRecord]) -> _KnownArticles:
+        urls = sorted({r.url for r in records})
+        hashes = sorted({r.content_hash for r in records})
+        by_url: dict[str, int] = {}
+        by_text: dict[tuple[str, str], int] = {}
+        for chunk in chunked(urls):
+            found = session.execute(select(Article.url, Article.id).where(Article.url.in_(chunk)))
+            by_url.update((url, article_id) for url, article_id in found)
+        for chunk in chunked(hashes):
+            same_text = session.execute(
+                select(Article.content_hash, Article.source, Article.id)
+                .where(Article.content_hash.in_(chunk))
+                .order_by(Article.id)
+            )
+            for content_hash, source, article_id in same_text:
+                by_text.setdefault((content_hash, source), article_id)  # the first stored
+        return cls(by_url, by_text)
+
+    def add(self, record: ArticleRecord, article_id: int) -> None:
+        self.by_url.setdefault(record.url, article_id)
+        self.by_text.setdefault((record.content_hash, record.source), article_id)
 
 
 def _insert_article(session: Session, record: ArticleRecord) -> int | None:
     """The new article's id; None when a row with its URL exists (committed by another
     writer after we looked)."""
     title, text = without_nul(record.title), without_nul(record.text) or ""
+    # the Core table, not the mapped class: no ORM bookkeeping for a row it never loads
     statement = (
-        dialect_insert(session, Article)
+        dialect_insert(session, Article.__table__)
         .values(
             url=record.url,
             source=record.source,
@@ -151,7 +189,7 @@ def _insert_article(session: Session, record: ArticleRecord) -> int | None:
             ),
         )
         .on_conflict_do_nothing(index_elements=["url"])
-        .returning(Article.id)
+        .returning(Article.__table__.c.id)
     )
     return session.scalar(statement)
 
@@ -163,21 +201,13 @@ def without_nul(value: str | None) -> str | None:
 
 
 def _find_existing(
-    session: Session, states: dict[str, UrlState], record: ArticleRecord
+    states: dict[str, UrlState], known: _KnownArticles, record: ArticleRecord
 ) -> int | None:
     for key in record.keys:
         state = states.get(key)
         if state is not None and state.article_id is not None:
             return state.article_id
-    # Two indexed lookups rather than one OR, which SQLite answers with a table scan.
-    by_url = session.scalar(select(Article.id).where(Article.url == record.url))
-    if by_url is not None:
-        return by_url
-    return session.scalar(
-        select(Article.id)
-        .where(Article.content_hash == record.content_hash, Article.source == record.source)
-        .limit(1)
-    )
+    return known.by_url.get(record.url) or known.by_text.get((record.content_hash, record.source))
 
 
 def record_outcomes(session: Session, outcomes: Iterable[UrlOutcome], *, max_failures: int) -> None:

@@ -5,7 +5,7 @@ Both backends spell it the same way in SQLAlchemy, but through their own dialect
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -26,7 +26,14 @@ def dialect_insert(session: Session, table: Any) -> postgresql.Insert | sqlite.I
 
 
 Row = TypeVar("Row")
+T = TypeVar("T")
 _CHUNK = 500  # keys per statement: under SQLite's bound-parameter limit
+
+
+def chunked(values: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+    """`values` in slices small enough for one statement's IN list."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def insert_missing_and_lock(
@@ -43,8 +50,7 @@ def insert_missing_and_lock(
     ordered = sorted(set(keys))
     key_column = model.key  # type: ignore[attr-defined]
     rows: dict[str, Row] = {}
-    for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
+    for chunk in chunked(ordered):
         session.execute(
             dialect_insert(session, model)
             .values([{"key": key, **new_row(key)} for key in chunk])

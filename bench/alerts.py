@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from analysis.analyzer import Vocabulary, analyze, token_forms
 from analysis.matcher import ArticleView, Rule, RuleSet
-from analysis.query import INFIX, PREFIX, STEM, SUFFIX, And, Node, Not, Or, Term
+from analysis.query import INFIX, PREFIX, STEM, SUFFIX, And, Near, Node, Not, Or, Term
 
 VENDORS = [
     "nvidia",
@@ -119,10 +119,15 @@ def make_rules(count: int, rng: random.Random) -> list[Rule]:
         models = rng.sample(MODELS, 12)
         words = rng.sample(vocabulary, 3)
         vendor = rng.choice(VENDORS)
-        query = (
-            f'"{vendor}" AND ({" OR ".join(models)} OR {words[0]}*) '
-            f"AND ({words[1]} OR {words[2]}) -gerücht"
-        )
+        if index % 4 == 0:  # a quarter of the rules: the vendor close to a word
+            query = (
+                f'"{vendor}" NEAR/8 {words[1]} AND ({" OR ".join(models)} OR {words[0]}*) -gerücht'
+            )
+        else:
+            query = (
+                f'"{vendor}" AND ({" OR ".join(models)} OR {words[0]}*) '
+                f"AND ({words[1]} OR {words[2]}) -gerücht"
+            )
         rules.append(Rule.parse(f"rule-{index}", query))
     return rules
 
@@ -199,6 +204,18 @@ def _regex_tree(node: Node) -> NaiveTest:
         return lambda fields, _a: any(
             pattern.search(forms[hay]) for forms in fields for hay, pattern in patterns
         )
+    if isinstance(node, Near):
+        left, right = (
+            [(hay, re.compile(pattern)) for hay, pattern in _term_regexes(term)]
+            for term in (node.left, node.right)
+        )
+        distance = node.distance
+        return lambda fields, _a: any(
+            abs(a - b) <= distance
+            for forms in fields
+            for a in _starts(left, forms)
+            for b in _starts(right, forms)
+        )
     if isinstance(node, Not):
         inner = _regex_tree(node.child)
         return lambda fields, a: not inner(fields, a)
@@ -210,13 +227,28 @@ def _regex_tree(node: Node) -> NaiveTest:
     raise TypeError(f"the naive baseline does not do {type(node).__name__}")
 
 
+def _starts(patterns: list[tuple[str, re.Pattern[str]]], forms: dict[str, str]) -> set[int]:
+    """The token positions where a term begins in one field."""
+    return {
+        forms[hay].count(" ", 0, found.start() + 1) - 1
+        for hay, pattern in patterns
+        for found in pattern.finditer(forms[hay])
+    }
+
+
 def _term_regexes(term: Term) -> list[tuple[str, str]]:
+    # the space after a word is looked at, not taken: the next word can start there
     words = term.text.split(" ")
     forms = [token_forms(w) for w in words]
     if term.mode == STEM and len(words) == 1:
-        return [("de", rf" {re.escape(forms[0].de)} "), ("en", rf" {re.escape(forms[0].en)} ")]
+        return [
+            ("de", rf" {re.escape(forms[0].de)}(?= )"),
+            ("en", rf" {re.escape(forms[0].en)}(?= )"),
+        ]
     surface = " ".join(re.escape(f.surface) for f in forms)
-    edge = {PREFIX: (" ", ""), SUFFIX: ("", " "), INFIX: ("", "")}.get(term.mode, (" ", " "))
+    edge = {PREFIX: (" ", ""), SUFFIX: ("", "(?= )"), INFIX: ("", "")}.get(
+        term.mode, (" ", "(?= )")
+    )
     return [("surface", f"{edge[0]}{surface}{edge[1]}")]
 
 

@@ -13,27 +13,24 @@ there and drops it afterwards. Without a reachable server only SQLite is measure
 from __future__ import annotations
 
 import os
-import secrets
 import statistics
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from random import Random
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bench.search import NAMES, QUERIES, WORDS
 from storage import ArticleRecord, open_database, search, store_articles, upgrade
 from storage.engine import release_shared_engine
 from storage.stage import analyse_pending
+from tests.databases import scratch_postgres
 
 ADMIN_URL = os.environ.get(
     "CHIPWATCH_BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test"
@@ -120,30 +117,12 @@ def measure(backend: str, url: str, count: int) -> BackendResult:
     return result
 
 
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    name = f"chipwatch_bench_{secrets.token_hex(4)}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(ADMIN_URL).set(database=name).render_as_string(False)
-        try:
-            yield url
-        finally:
-            release_shared_engine(url)
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
 def run(count: int = 5_000) -> BackendsResult:
     results = []
     with tempfile.TemporaryDirectory(prefix="chipwatch-backends-") as folder:
         results.append(measure("sqlite", f"sqlite:///{Path(folder) / 'bench.db'}", count))
     try:
-        with postgres_database() as url:
+        with scratch_postgres(ADMIN_URL, "chipwatch_bench") as url:
             results.append(measure("postgresql", url, count))
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import secrets
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -18,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.engine import release_shared_engine
+from tests.databases import scratch_postgres
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -186,20 +186,8 @@ def postgres_database() -> Iterator[str]:
     """A new, empty PostgreSQL database for one test (or module); dropped afterwards,
     together with any connection still open to it."""
     require_postgres()
-    name = f"chipwatch_test_{secrets.token_hex(6)}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
-        try:
-            yield url
-        finally:
-            release_shared_engine(url)
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with scratch_postgres(POSTGRES_ADMIN_URL, "chipwatch_test") as url:
+        yield url
 
 
 @contextmanager

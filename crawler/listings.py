@@ -6,7 +6,6 @@ from __future__ import annotations
 import calendar
 import email.utils
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -118,7 +117,7 @@ def parse_sitemap(body: bytes) -> ParsedListing:
     if kind == "sitemapindex":
         children = [
             ListingEntry(url=loc, published=parse_w3c_date(_text(el, "lastmod")))
-            for el in _children(root, "sitemap")
+            for el in root.iterchildren(_ANY_NS + "sitemap")
             if (loc := _text(el, "loc")) and is_http_url(loc)
         ]
         return ParsedListing(kind=kind, sitemaps=tuple(children))
@@ -127,12 +126,12 @@ def parse_sitemap(body: bytes) -> ParsedListing:
     entries: list[ListingEntry] = []
     invalid = 0
     is_news = False
-    for el in _children(root, "url"):
+    for el in root.iterchildren(_ANY_NS + "url"):
         loc = _text(el, "loc")
         if not loc or not is_http_url(loc):
             invalid += 1
             continue
-        news = next(_children(el, "news"), None)
+        news = el.find(_ANY_NS + "news")
         title = published = None
         if news is not None:
             is_news = True
@@ -160,6 +159,14 @@ def parse_w3c_date(value: str | None) -> datetime | None:
         return None
     value = value.strip()
     try:
+        # the standard library's parser reads the usual full dates fast; dateutil's
+        # reads the reduced precisions ("2026-11") it turns down
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        pass
+    else:
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
         parsed = isoparse(value)
     except (ValueError, OverflowError):
         try:
@@ -169,16 +176,11 @@ def parse_w3c_date(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _children(el: etree._Element, name: str) -> Iterator[etree._Element]:
-    # "{namespace}name" or "name": compared as strings, not through etree.QName, which
-    # costs a second per 100,000 sitemap entries
-    return (
-        child for child in el if isinstance(child.tag, str) and child.tag.rpartition("}")[2] == name
-    )
+# "{*}name": the element in any namespace or none (lxml's wildcard, found by lxml in C;
+# comparing each child's tag in Python costs seconds per 100,000 sitemap entries)
+_ANY_NS = "{*}"
 
 
 def _text(el: etree._Element, name: str) -> str | None:
-    child = next(_children(el, name), None)
-    if child is None or child.text is None:
-        return None
-    return child.text.strip() or None
+    text = el.findtext(_ANY_NS + name)
+    return (text.strip() or None) if text else None

@@ -37,6 +37,10 @@ logger = logging.getLogger(__name__)
 # The start of the IgnoreRequest message for a URL that is not absolute http(s).
 NOT_HTTP = "not an http(s) URL"
 
+# Request meta: an article request whose URL the spider has already looked up among the
+# known ones (in one batch per listing), which KnownUrlMiddleware need not ask again.
+KNOWN_CHECKED = "chipwatch_known_checked"
+
 
 class HttpOnlyMiddleware:
     """The wall in front of the network: every request, whatever produced it (a listing,
@@ -253,6 +257,7 @@ class RobotsCrawlDelayMiddleware:
 class KnownUrlMiddleware:
     """Drops article requests for URLs already stored (or given up on), asking the
     database in one batch per callback, and requests already scheduled in this run.
+    Requests marked KNOWN_CHECKED were looked up by the spider before it built them.
 
     On a shared frontier (crawler/frontier.py) it also writes the new article URLs as
     pending, in one transaction per callback, before they go on the shared queue: a
@@ -314,7 +319,11 @@ class KnownUrlMiddleware:
             yield item
 
     def _filter(self, outputs: list[Any]) -> Iterator[Any]:
-        keys = {url_key(o.url) for o in outputs if _is_article_request(o)}
+        keys = {
+            url_key(o.url)
+            for o in outputs
+            if _is_article_request(o) and not o.meta.get(KNOWN_CHECKED)
+        }
         fresh = keys - self.scheduled
         known: set[str] = set()
         if fresh and self.sessions is not None:

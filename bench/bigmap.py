@@ -50,8 +50,7 @@ class BigMapResult:
 
 
 # URLs per child sitemap: an index of several, as sites split their sitemaps (the
-# protocol allows 50,000 per file; one file of 100,000 would also be over the crawl's
-# page size limit, `max_page_bytes`, 5 MB by default)
+# protocol allows 50,000 per file, and 50 MB: the crawl's `max_listing_bytes`)
 PER_CHILD = 25_000
 
 

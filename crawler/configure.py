@@ -83,6 +83,8 @@ def job_settings(job: CrawlJob) -> dict[str, Any]:
         "AUTOTHROTTLE_START_DELAY": crawl.delay,
         "DOWNLOAD_TIMEOUT": crawl.timeout,
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
+        # feeds and sitemaps: set on their requests as `download_maxsize`
+        "CHIPWATCH_MAX_LISTING_BYTES": crawl.max_listing_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "RETRY_TIMES": crawl.retries,
     }

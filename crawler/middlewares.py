@@ -57,9 +57,10 @@ class HttpOnlyMiddleware:
 
 
 class ResponseSizeGuard:
-    """Stops a body that grows past DOWNLOAD_MAXSIZE (one sent without Content-Length,
-    or an endless one) with StopDownload, so the errback can tell "too large" from any
-    other cancelled download and the URL is skipped for good."""
+    """Stops a body that grows past DOWNLOAD_MAXSIZE, or the request's own
+    `download_maxsize` (a feed's or sitemap's), when sent without Content-Length or
+    endless, with StopDownload, so the errback can tell "too large" from any other
+    cancelled download and the URL is skipped for good."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
@@ -78,7 +79,7 @@ class ResponseSizeGuard:
     def bytes_received(self, data: bytes, request: Request, spider: Spider) -> None:
         received = request.meta.get(_BYTES_KEY, 0) + len(data)
         request.meta[_BYTES_KEY] = received
-        if received > self.max_bytes:
+        if received > request.meta.get("download_maxsize", self.max_bytes):
             raise StopDownload(fail=True)
 
 

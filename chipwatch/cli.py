@@ -6,6 +6,7 @@ Errors are caught once, here, and printed as one line (`Error: …`, exit 1). Un
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections import Counter
@@ -961,6 +962,12 @@ def _esc(text: str) -> str:
 
 
 def main() -> None:
+    # What the imports built lives as long as the process: out of the cyclic collector's
+    # sight, it is not walked again by every full collection of a crawl, nor at exit,
+    # where walking it cost ~0.4 s of each cron run (the second freeze: what the command
+    # built). Objects still go when their last reference does; files and databases are
+    # closed by their owners, and atexit handlers (logging's flush) run as before.
+    gc.freeze()
     try:
         app()
     except RunLocked as exc:
@@ -979,3 +986,5 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("Interrupted.")
         sys.exit(130)
+    finally:
+        gc.freeze()

@@ -966,8 +966,10 @@ def main() -> None:
     # sight, it is not walked again by every full collection of a crawl, nor at exit,
     # where walking it cost ~0.4 s of each cron run (the second freeze: what the command
     # built). Objects still go when their last reference does; files and databases are
-    # closed by their owners, and atexit handlers (logging's flush) run as before.
+    # closed by their owners, and atexit handlers (logging's flush) run as before. The
+    # collector is back on (chipwatch/__main__.py keeps it off during the imports).
     gc.freeze()
+    gc.enable()
     try:
         app()
     except RunLocked as exc:

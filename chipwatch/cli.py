@@ -42,7 +42,6 @@ from chipwatch.reports import (
 )
 from chipwatch.starter import starter_config
 from chipwatch.workers import require_frontier, run_workers
-from crawler.frontier import connect
 from storage import (
     Article,
     SchemaError,
@@ -261,6 +260,8 @@ def _crawl_workers(sources: list[str] | None, spider: str, verbose: bool, count:
     theirs."""
     config = _config()
     config.select_sources(sources)
+    from crawler.frontier import connect  # redis: only for a shared frontier
+
     connect(require_frontier(config, "--workers"))  # one error line here, not N
     with locked(config):
         _ready_to_crawl(config)  # create the SQLite file once, before the workers race

@@ -3,12 +3,13 @@ known), and what checking them costs in run 2 (all known), in time and memory.
 
 - Discovery, in this process, run 1 and run 2: the crawl's own steps for one sitemap
   (crawler.listings.parse_sitemap, then url_key and the batched known-URL lookup that
-  KnownUrlMiddleware does), timed, and again under tracemalloc for the peak of memory
-  it allocates.
+  the spider does before it builds requests), timed, and again under tracemalloc for
+  the peak of memory it allocates.
 - Run 2 end to end: the real `chipwatch crawl` against the sitemap with every URL
-  already final in the database (nothing to fetch), its wall time and its main
-  process's peak RSS, next to the same command against an empty sitemap (the extra
-  memory the 100,000 URLs cost). The sitemap is served without validators, as a news
+  already final in the database (nothing to fetch), its wall time (held to the 5 s
+  target with the process's start-up included) and its main process's peak RSS, next
+  to the same command against an empty sitemap (the extra memory the 100,000 URLs
+  cost). The sitemap is served without validators, as a news
   sitemap that changed since the last run: the crawl must read and check it in full.
 """
 
@@ -49,8 +50,7 @@ class BigMapResult:
 
 
 # URLs per child sitemap: an index of several, as sites split their sitemaps (the
-# protocol allows 50,000 per file; one file of 100,000 would also be over the crawl's
-# page size limit, `max_page_bytes`, 5 MB by default)
+# protocol allows 50,000 per file, and 50 MB: the crawl's `max_listing_bytes`)
 PER_CHILD = 25_000
 
 
@@ -101,7 +101,7 @@ def discover(database_url: str, bodies: list[bytes]) -> tuple[int, int]:
     sessions = open_database(database_url)
     for body in bodies:
         listing = parse_sitemap(body)
-        # as the spider (canonicalize, to request) and KnownUrlMiddleware (url_key) do
+        # as NewsSpider.article_requests does before it builds any request
         keys = {url_key(canonicalize(entry.url)) for entry in listing.entries}
         with sessions() as session:
             known += len(known_keys(session, keys))
@@ -198,7 +198,8 @@ def report(r: BigMapResult) -> list[str]:
         " allocated",
         f"  run 2 check (all known)        {r.run2_seconds:.2f} s, peak {r.run2_peak_mib:.0f} MiB"
         f" allocated  (target < 5 s, < 100 MB: {'met' if check_met else 'NOT MET'})",
-        f"  run 2, `chipwatch crawl`       {r.cli_seconds:.2f} s (exit {r.cli_exit}), main "
+        f"  run 2, `chipwatch crawl`       {r.cli_seconds:.2f} s (exit {r.cli_exit}; target"
+        f" < 5 s, start-up included: {'met' if r.cli_seconds < 5 else 'NOT MET'}), main "
         f"process {r.cli_main_rss_mib:.0f} MiB; empty sitemap {r.empty_cli_seconds:.2f} s, "
         f"{r.empty_cli_main_rss_mib:.0f} MiB: {extra:+.0f} MiB for the URLs"
         f"  (target < 100 MB: {'met' if extra < 100 else 'NOT MET'})",

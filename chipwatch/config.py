@@ -181,6 +181,7 @@ _CRAWL_RANGES = {
     "delay": _AT_LEAST_0,
     "timeout": _ABOVE_0,
     "max_page_bytes": _AT_LEAST_1,
+    "max_listing_bytes": _AT_LEAST_1,
     "max_article_age_days": _AT_LEAST_0,  # 0: no age limit
     "retries": _AT_LEAST_0,
     "max_retry_after": _AT_LEAST_0,
@@ -289,6 +290,7 @@ def _parse_crawl(checker: _Checker, raw: Mapping[str, Any]) -> CrawlConfig:
         "delay": (int, float),
         "timeout": (int, float),
         "max_page_bytes": int,
+        "max_listing_bytes": int,
         "max_article_age_days": int,
         "autothrottle": bool,
         "retries": int,

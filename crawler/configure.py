@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings import default_settings
+
 from crawler.options import CrawlJob
 
 BASE_SETTINGS: dict[str, Any] = {
@@ -58,6 +60,15 @@ BASE_SETTINGS: dict[str, Any] = {
         "crawler.pipelines.ExtractPipeline": 100,
         "crawler.pipelines.StorePipeline": 500,
     },
+    # Scrapy's own extensions, less its remote control: off (REMOTE_CONTROL_ENABLED), but
+    # loading it to find that out imports aiohttp, a tenth of every incremental run's
+    # start-up. (Naming it None in EXTENSIONS would still import it: Scrapy loads the
+    # keys of EXTENSIONS to match them to EXTENSIONS_BASE.)
+    "EXTENSIONS_BASE": {
+        path: order
+        for path, order in default_settings.EXTENSIONS_BASE.items()
+        if path != "scrapy.extensions.remote_control.RemoteControl"
+    },
     "EXTENSIONS": {
         # the median of recent latencies, not the last one (crawler/throttle.py)
         "scrapy.extensions.throttle.AutoThrottle": None,
@@ -87,6 +98,8 @@ def job_settings(job: CrawlJob) -> dict[str, Any]:
         "AUTOTHROTTLE_START_DELAY": crawl.delay,
         "DOWNLOAD_TIMEOUT": crawl.timeout,
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
+        # feeds and sitemaps: set on their requests as `download_maxsize`
+        "CHIPWATCH_MAX_LISTING_BYTES": crawl.max_listing_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "RETRY_TIMES": crawl.retries,
     }

@@ -37,6 +37,10 @@ logger = logging.getLogger(__name__)
 # The start of the IgnoreRequest message for a URL that is not absolute http(s).
 NOT_HTTP = "not an http(s) URL"
 
+# Request meta: an article request whose URL the spider has already looked up among the
+# known ones (in one batch per listing), which KnownUrlMiddleware need not ask again.
+KNOWN_CHECKED = "chipwatch_known_checked"
+
 
 class HttpOnlyMiddleware:
     """The wall in front of the network: every request, whatever produced it (a listing,
@@ -53,9 +57,10 @@ class HttpOnlyMiddleware:
 
 
 class ResponseSizeGuard:
-    """Stops a body that grows past DOWNLOAD_MAXSIZE (one sent without Content-Length,
-    or an endless one) with StopDownload, so the errback can tell "too large" from any
-    other cancelled download and the URL is skipped for good."""
+    """Stops a body that grows past DOWNLOAD_MAXSIZE, or the request's own
+    `download_maxsize` (a feed's or sitemap's), when sent without Content-Length or
+    endless, with StopDownload, so the errback can tell "too large" from any other
+    cancelled download and the URL is skipped for good."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
@@ -74,7 +79,7 @@ class ResponseSizeGuard:
     def bytes_received(self, data: bytes, request: Request, spider: Spider) -> None:
         received = request.meta.get(_BYTES_KEY, 0) + len(data)
         request.meta[_BYTES_KEY] = received
-        if received > self.max_bytes:
+        if received > request.meta.get("download_maxsize", self.max_bytes):
             raise StopDownload(fail=True)
 
 
@@ -253,6 +258,7 @@ class RobotsCrawlDelayMiddleware:
 class KnownUrlMiddleware:
     """Drops article requests for URLs already stored (or given up on), asking the
     database in one batch per callback, and requests already scheduled in this run.
+    Requests marked KNOWN_CHECKED were looked up by the spider before it built them.
 
     On a shared frontier (crawler/frontier.py) it also writes the new article URLs as
     pending, in one transaction per callback, before they go on the shared queue: a
@@ -314,7 +320,11 @@ class KnownUrlMiddleware:
             yield item
 
     def _filter(self, outputs: list[Any]) -> Iterator[Any]:
-        keys = {url_key(o.url) for o in outputs if _is_article_request(o)}
+        keys = {
+            url_key(o.url)
+            for o in outputs
+            if _is_article_request(o) and not o.meta.get(KNOWN_CHECKED)
+        }
         fresh = keys - self.scheduled
         known: set[str] = set()
         if fresh and self.sessions is not None:

@@ -35,6 +35,8 @@ class CrawlConfig:
     delay: float = 1.0
     timeout: float = 30.0
     max_page_bytes: int = 5_000_000
+    # feeds and sitemaps: the sitemap protocol's 50 MB (crawler.listings)
+    max_listing_bytes: int = 52_428_800
     max_article_age_days: int = 30
     autothrottle: bool = True
     retries: int = 2

@@ -17,7 +17,6 @@ from scrapy.settings import Settings
 
 from crawler import counters
 from crawler.configure import BASE_SETTINGS, build_settings
-from crawler.frontier import frontier_settings, join_run
 from crawler.items import ExtractedPage, PageSkipped
 from crawler.options import CrawlJob
 from storage import SourceCounters
@@ -128,6 +127,9 @@ def shared_frontier(job: CrawlJob, worker: str | None = None) -> dict[str, Any]:
     crawl = job.crawl
     if crawl.redis_url is None:
         return {}
+    # redis and scrapy-redis only for a shared frontier, not at every crawl's start
+    from crawler.frontier import frontier_settings, join_run
+
     keys = join_run(crawl.redis_url, crawl.redis_prefix, crawl.worker_timeout, worker)
     return {
         **frontier_settings(crawl.redis_url, keys, crawl.worker_timeout),

@@ -86,6 +86,7 @@ class HostileWeb:
 
     def routes(self) -> dict[str, Reply]:
         html = {"Content-Type": "text/html; charset=utf-8"}
+        xml = {"Content-Type": "application/xml"}
         routes = {
             path: Reply(headers=html, body=article_html(f"Chip report {i}", i).encode())
             for i, path in enumerate(self.ok_paths(), 1)
@@ -127,6 +128,16 @@ class HostileWeb:
                 stream_limit=self.max_page_bytes * 50,
             ),
             "/a/bomb.html": Reply(headers={**html, "Content-Encoding": "gzip"}, body=zeros),
+            # sitemaps listed by no page: for a source of their own (test_hostile.py)
+            "/big-sitemap.xml": Reply(headers=xml, body=self.big_sitemap()),
+            "/huge-sitemap.xml.gz": Reply(
+                headers={"Content-Type": "application/gzip"},
+                body=gzip.compress(self.big_sitemap(self.max_page_bytes * 5), compresslevel=9),
+            ),
+            "/broken-sitemap.xml.gz": Reply(
+                headers={"Content-Type": "application/gzip"},
+                body=gzip.compress(self.big_sitemap())[:10] + b"\xff" * 64,
+            ),
             # no charset anywhere: not in the header, not in the page
             "/a/shift-jis.html": Reply(
                 headers={"Content-Type": "text/html"}, body=sjis.encode("shift_jis")
@@ -158,6 +169,22 @@ class HostileWeb:
             ),
         }
         return routes
+
+    def big_sitemap(self, size: int = 0) -> bytes:
+        """A urlset listing the honest articles, padded with other URLs to more than
+        `size` bytes (default: twice max_page_bytes)."""
+        size = size or self.max_page_bytes * 2
+        rows = [f"<url><loc>{self.base}{path}</loc></url>" for path in self.ok_paths()]
+        pad = len(f"<url><loc>{self.base}/other/0000000.html</loc></url>")
+        rows += [
+            f"<url><loc>{self.base}/other/{n:07d}.html</loc></url>" for n in range(size // pad + 1)
+        ]
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            + "".join(rows)
+            + "</urlset>"
+        ).encode()
 
     # -- serving -----------------------------------------------------------------------
 

@@ -180,6 +180,11 @@ def with_key(table: str, line: str) -> str:
         ),
         (
             "crawl",
+            "max_listing_bytes = 0",
+            "crawl.max_listing_bytes: expected a whole number >= 1, got 0",
+        ),
+        (
+            "crawl",
             "max_article_age_days = -1",
             "crawl.max_article_age_days: expected a whole number >= 0, got -1",
         ),

@@ -1,5 +1,6 @@
 """End to end: the real CLI crawls the local news web with its traps, into SQLite and
-into PostgreSQL (every test runs on both)."""
+into PostgreSQL (every test on both); and, without a crawl, how the spider turns a
+listing into requests against a real database."""
 
 from __future__ import annotations
 
@@ -13,11 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.utils.test import get_crawler
 from sqlalchemy import create_engine, text
 
+from chipwatch.config import load_config
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
+from crawler.configure import build_settings
+from crawler.listings import ListingEntry
+from crawler.middlewares import KNOWN_CHECKED
+from crawler.spiders.news import NewsSpider
 from crawler.urls import canonicalize, url_key
+from storage import UrlOutcome, create_if_missing, open_database, record_outcomes
 from storage.analysed import analysed_columns
 from tests.conftest import (
     BACKENDS,
@@ -255,3 +263,31 @@ def test_stored_analysis_is_the_analyzers_own(crawled: Crawled) -> None:
             expected["index_en"],
             expected["analyzer_version"],
         )
+
+
+def test_a_listing_asks_the_database_once_and_builds_requests_only_for_new_urls(
+    tmp_path: Path,
+) -> None:
+    known = [f"https://n.example/news/{n}.html" for n in range(3)]
+    new = [f"https://n.example/news/{n}.html" for n in range(3, 5)]
+    listed = [*known, new[0], new[0] + "?utm_source=feed", new[1], known[0] + "/"]
+    with database("sqlite", tmp_path) as url:
+        body = with_database(FAST_CRAWL, url)
+        body += source_block("Known News", sitemaps=["https://n.example/sitemap.xml"])
+        job = load_config(write_config(tmp_path, body)).crawl_job
+        create_if_missing(url)
+        with open_database(url).begin() as session:
+            outcomes = [
+                UrlOutcome(url_key(u), u, "Known News", outcome="skipped:too_short", final=True)
+                for u in known
+            ]
+            record_outcomes(session, outcomes, max_failures=3)
+        crawler = get_crawler(NewsSpider, build_settings(job))
+        spider = NewsSpider.from_crawler(crawler)
+
+        entries = [ListingEntry(url=u) for u in listed]
+        requests = list(spider.article_requests(entries, spider.sources[0]))
+
+    assert [r.url for r in requests] == new
+    assert all(r.meta[KNOWN_CHECKED] for r in requests)  # the middleware need not ask again
+    assert crawler.stats.get_value("chipwatch/known/Known News") == 3

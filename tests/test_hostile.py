@@ -15,6 +15,7 @@ from tests.conftest import chipwatch, write_config
 from tests.hostile import JAPANESE, HostileWeb, article_html
 
 MAX_PAGE_BYTES = 1_000_000
+MAX_LISTING_BYTES = MAX_PAGE_BYTES * 3  # feeds and sitemaps; the bombs unpack to 20 times more
 
 
 @pytest.mark.parametrize(
@@ -82,6 +83,7 @@ retries = 0
 extract_workers = 1
 max_article_age_days = 0
 max_page_bytes = {MAX_PAGE_BYTES}
+max_listing_bytes = {MAX_LISTING_BYTES}
 
 [[sources]]
 name = "Hostile"
@@ -119,8 +121,8 @@ def test_hostile_web_is_refused_with_reasons_and_no_traceback(tmp_path: Path) ->
         problems = first.stderr.splitlines()
         assert f"Empty: feed {web.base}/empty.xml: not a feed: empty response" in problems
         assert (
-            f"Bomb: feed {web.base}/bomb-feed.xml: larger than max_page_bytes "
-            f"({MAX_PAGE_BYTES} bytes)" in problems
+            f"Bomb: feed {web.base}/bomb-feed.xml: larger than max_listing_bytes "
+            f"({MAX_LISTING_BYTES} bytes)" in problems
         )
         assert not any("unreachable" in line for line in problems)
 
@@ -159,3 +161,53 @@ def test_hostile_web_is_refused_with_reasons_and_no_traceback(tmp_path: Path) ->
         assert "/a/endless.html" not in articles_requested
         assert "/a/bomb.html" not in articles_requested
         assert not set(articles_requested) & {p.removeprefix(web.base) for p in expected}
+
+
+def test_sitemaps_have_the_protocols_size_limit_not_a_pages(tmp_path: Path) -> None:
+    local = tmp_path / "local.html"
+    local.write_text("private", encoding="utf-8")
+    with HostileWeb(local, MAX_PAGE_BYTES) as web:
+        config = write_config(
+            tmp_path,
+            f"""
+[database]
+url = "sqlite:///chipwatch.db"
+
+[crawl]
+delay = 0
+timeout = 10
+retries = 0
+extract_workers = 1
+max_article_age_days = 0
+max_page_bytes = {MAX_PAGE_BYTES}
+max_listing_bytes = {MAX_LISTING_BYTES}
+
+[[sources]]
+name = "Big"
+language = "en"
+sitemaps = ["{web.base}/big-sitemap.xml", "{web.base}/huge-sitemap.xml.gz"]
+follow = '/a/ok-'
+
+[[sources]]
+name = "Broken"
+sitemaps = ["{web.base}/broken-sitemap.xml.gz"]
+""",
+        )
+        assert len(web.big_sitemap()) > MAX_PAGE_BYTES
+        result = chipwatch(config, "crawl")
+        assert "Traceback" not in result.stdout + result.stderr
+        assert result.returncode == 0, result.stderr
+        problems = result.stderr.splitlines()
+        # over max_page_bytes, within max_listing_bytes: read, and its articles stored
+        assert not any("big-sitemap.xml" in line for line in problems)
+        with sqlite3.connect(tmp_path / "chipwatch.db") as conn:
+            stored = {url for (url,) in conn.execute("SELECT url FROM articles")}
+        assert stored == {web.base + p for p in web.ok_paths()}
+        # over max_listing_bytes once unpacked; a .gz that is not one
+        assert (
+            f"Big: sitemap {web.base}/huge-sitemap.xml.gz: larger than max_listing_bytes "
+            f"({MAX_LISTING_BYTES} bytes) unpacked" in problems
+        )
+        broken = f"Broken: sitemap {web.base}/broken-sitemap.xml.gz: not a gzip file: "
+        assert any(line.startswith(broken) for line in problems), problems
+        assert web.requested("/other/0000000.html") == 0  # not followed

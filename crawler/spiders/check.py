@@ -11,10 +11,15 @@ from typing import Any
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import LinkExtractor
-from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
-from crawler.listings import ListingError, parse_feed, parse_sitemap, sitemaps_from_robots
+from crawler.listings import (
+    ListingError,
+    gunzipped,
+    parse_feed,
+    parse_sitemap,
+    sitemaps_from_robots,
+)
 from crawler.spiders.news import NewsSpider, classify_failure
 
 
@@ -47,7 +52,7 @@ class CheckSpider(NewsSpider):
                         callback=self.check_listing,
                         errback=self.check_failed,
                         dont_filter=True,
-                        meta={"source": source.name, "kind": kind},
+                        meta={"source": source.name, "kind": kind, **self.size_limit(kind)},
                     )
 
     def check_listing(self, response: Response) -> Iterator[ListingCheck]:
@@ -64,10 +69,7 @@ class CheckSpider(NewsSpider):
                 )
                 return
             elif kind == "sitemap":
-                body = response.body
-                if body[:2] == b"\x1f\x8b":
-                    body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
-                listing = parse_sitemap(body)
+                listing = parse_sitemap(gunzipped(response.body, self.max_listing_bytes))
             else:
                 if not isinstance(response, HtmlResponse) or source.follow is None:
                     yield self._result(response, False, "not an HTML page")

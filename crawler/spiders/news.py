@@ -27,7 +27,6 @@ from scrapy.exceptions import (
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.gz import gunzip
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from twisted.internet.error import TCPTimedOutError
@@ -38,14 +37,17 @@ from crawler.decoding import declared_encoding, detect_encoding
 from crawler.health import detect_paywall, detect_wall, disallows_everything
 from crawler.items import ListingFetched, PageSkipped, RawPage
 from crawler.listings import (
+    SITEMAP_PROTOCOL_BYTES,
     ListingEntry,
     ListingError,
+    ListingTooLarge,
     ParsedListing,
+    gunzipped,
     parse_feed,
     parse_sitemap,
     sitemaps_from_robots,
 )
-from crawler.middlewares import NOT_HTTP
+from crawler.middlewares import KNOWN_CHECKED, NOT_HTTP
 from crawler.options import CrawlJob, SourceConfig, UnknownSourceError
 from crawler.urls import canonicalize, is_http_url, url_key
 from storage import (
@@ -55,6 +57,7 @@ from storage import (
     create_if_missing,
     describe_db_error,
     display_url,
+    known_keys,
     listing_urls,
     listing_validators,
     not_due,
@@ -66,6 +69,10 @@ from storage import (
 
 # Stats key: configured listings left out of this run because they are not due yet.
 NOT_DUE = "chipwatch_listings_not_due"
+
+# Listings that are files of links, with the sitemap protocol's size limit
+# (`max_listing_bytes`) rather than a page's (`max_page_bytes`).
+LISTING_FILES = frozenset({"feed", "sitemap"})
 
 # Article fetches that end like this will not go better next time.
 FINAL_HTTP_STATUSES = frozenset({404, 410, 451})
@@ -82,6 +89,7 @@ class NewsSpider(Spider):
     max_age: timedelta | None
     database_url: str
     max_bytes: int
+    max_listing_bytes: int
     due_only: bool
     _sessions: sessionmaker[Session] | None
 
@@ -108,6 +116,9 @@ class NewsSpider(Spider):
         if spider.uses_database and spider.database_url:
             _prepare_database(spider.database_url)
         spider.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        spider.max_listing_bytes = crawler.settings.getint(
+            "CHIPWATCH_MAX_LISTING_BYTES", SITEMAP_PROTOCOL_BYTES
+        )
         # `chipwatch run`: only the listings whose next fetch has come (storage/polling.py)
         spider.due_only = crawler.settings.getbool("CHIPWATCH_DUE_ONLY")
         spider._sessions = None
@@ -211,6 +222,7 @@ class NewsSpider(Spider):
             dont_filter=True,
             priority=100,  # listings first: they feed the queue
             meta={
+                **self.size_limit(kind),
                 "source": source.name,
                 "kind": kind,
                 "child": child,
@@ -219,6 +231,11 @@ class NewsSpider(Spider):
                 "handle_httpstatus_list": [304],
             },
         )
+
+    def size_limit(self, kind: str) -> dict[str, int]:
+        """Request meta for a listing: feeds and sitemaps may be as large as the sitemap
+        protocol allows (`max_listing_bytes`), not only as large as a page."""
+        return {"download_maxsize": self.max_listing_bytes} if kind in LISTING_FILES else {}
 
     def article_request(self, entry: ListingEntry, source: SourceConfig) -> Request:
         return Request(
@@ -247,12 +264,38 @@ class NewsSpider(Spider):
     def article_requests(
         self, entries: Iterable[ListingEntry], source: SourceConfig
     ) -> Iterator[Request]:
+        """Requests for the listed articles not stored or given up on yet, asked of the
+        database in one batch: a sitemap of 50,000 known URLs costs one lookup, not
+        50,000 requests through the middlewares. KnownUrlMiddleware still drops what
+        this run has already scheduled."""
         cutoff = datetime.now(UTC) - self.max_age if self.max_age else None
+        listed: dict[str, ListingEntry] = {}  # key -> the first entry listing it
         for entry in entries:
             if cutoff and entry.published and entry.published < cutoff:
                 counters.inc(self.crawler.stats, source.name, "skipped:too_old")
                 continue
-            yield self.article_request(entry, source)
+            listed.setdefault(url_key(entry.url), entry)
+        known = self._known(listed)
+        if known:
+            counters.inc(self.crawler.stats, source.name, "known", len(known))
+        for key, entry in listed.items():
+            if key not in known:
+                request = self.article_request(entry, source)
+                request.meta[KNOWN_CHECKED] = True
+                yield request
+
+    def _known(self, keys: Iterable[str]) -> set[str]:
+        if not (self.uses_database and self.database_url):
+            return set()
+        # a page one version of a source's `require` turned down is asked for under another
+        versions = {s.name: s.require_version for s in self.job.sources}
+        try:
+            with self.sessions() as session:
+                return known_keys(session, keys, versions)
+        except (SQLAlchemyError, StorageError) as exc:
+            # Asking again for a stored article is harmless; dropping one is not.
+            self._read_failed("known URLs", exc)
+            return set()
 
     # ---- listings ---------------------------------------------------------------
 
@@ -290,17 +333,17 @@ class NewsSpider(Spider):
             yield self._poll(response.meta, ok=True)
             yield from self._recheck_children(response, source)
             return
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            max_size = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
-            try:
-                body = gunzip(body, max_size=max_size)
-            except (
-                OSError,
-                ValueError,
-            ) as exc:  # scrapy's _DecompressionMaxSizeExceeded is a ValueError
-                yield self._unusable(response, source, "bad_gzip", f"sitemap {response.url}: {exc}")
-                return
+        try:
+            body = gunzipped(response.body, self.max_listing_bytes)
+        except ListingTooLarge:
+            message = f"larger than max_listing_bytes ({self.max_listing_bytes} bytes) unpacked"
+            yield self._unusable(
+                response, source, "too_large", f"sitemap {response.url}: {message}"
+            )
+            return
+        except ListingError as exc:
+            yield self._unusable(response, source, "bad_gzip", f"sitemap {response.url}: {exc}")
+            return
         try:
             listing = parse_sitemap(body)
         except ListingError as exc:
@@ -397,7 +440,11 @@ class NewsSpider(Spider):
         # Scrapy attaches the request to the Failure; Twisted's type doesn't declare it
         request = failure.request  # type: ignore[attr-defined]
         source = self._by_name[request.meta["source"]]
-        kind, _final, detail = classify_failure(failure, self.max_bytes)
+        if request.meta["kind"] in LISTING_FILES:
+            limit = ("max_listing_bytes", self.max_listing_bytes)
+        else:
+            limit = ("max_page_bytes", self.max_bytes)
+        kind, _final, detail = classify_failure(failure, *limit)
         problem = kind.removeprefix("error:").removeprefix("skipped:")
         self._listing_error(source, problem, f"{request.meta['kind']} {request.url}: {detail}")
         yield self._poll(request.meta, ok=False, problem=problem, detail=detail)
@@ -508,7 +555,7 @@ class NewsSpider(Spider):
     def article_failed(self, failure: Failure) -> Iterator[PageSkipped]:
         # Scrapy attaches the request to the Failure; Twisted's type doesn't declare it
         request = failure.request  # type: ignore[attr-defined]
-        reason, final, detail = classify_failure(failure, self.max_bytes)
+        reason, final, detail = classify_failure(failure, "max_page_bytes", self.max_bytes)
         status = failure.value.response.status if isinstance(failure.value, HttpError) else None
         self.logger.info("%s: article %s: %s", request.meta["source"], request.url, detail)
         yield PageSkipped(
@@ -525,11 +572,14 @@ class NewsSpider(Spider):
         return self._by_name[response.meta["source"]]
 
 
-def classify_failure(failure: Failure, max_bytes: int = 0) -> tuple[str, bool, str]:
+def classify_failure(
+    failure: Failure, limit_name: str = "", max_bytes: int = 0
+) -> tuple[str, bool, str]:
     """(reason, final, detail) for a failed request: what `stats` counts, and whether the
-    URL is worth asking for again."""
+    URL is worth asking for again. `limit_name` and `max_bytes`: the size limit the
+    request had (max_page_bytes, or max_listing_bytes for a feed or sitemap)."""
     exc = failure.value
-    too_large = f"larger than max_page_bytes ({max_bytes} bytes)" if max_bytes else "too large"
+    too_large = f"larger than {limit_name} ({max_bytes} bytes)" if max_bytes else "too large"
     if isinstance(exc, HttpError):
         status = exc.response.status
         wall = detect_wall(status, _headers(exc.response), exc.response.body)

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql import Executable
 
 from analysis.analyzer import Analyzed
 from storage.analysed import analysed_columns
@@ -96,6 +97,7 @@ def store_articles(session: Session, records: Sequence[ArticleRecord]) -> list[S
         session, {key: (url, r.source, "article") for r in records for key, url in r.keys.items()}
     )
     known = _KnownArticles.look_up(session, records)
+    insert = _article_insert(session)
     results = []
     # Nothing read below depends on the URL states changed in the loop: no flush before
     # every query, one at the end.
@@ -104,7 +106,7 @@ def store_articles(session: Session, records: Sequence[ArticleRecord]) -> list[S
             existing = _find_existing(states, known, record)
             stored = False
             if existing is None:
-                article_id = _insert_article(session, record)
+                article_id = _insert_article(session, insert, record)
                 stored = article_id is not None
                 if article_id is None:  # another writer stored this URL a moment ago
                     article_id = session.scalar(select(Article.id).where(Article.url == record.url))
@@ -159,39 +161,45 @@ class _KnownArticles:
         self.by_text.setdefault((record.content_hash, record.source), article_id)
 
 
-def _insert_article(session: Session, record: ArticleRecord) -> int | None:
+def _article_insert(session: Session) -> Executable:
+    """INSERT … ON CONFLICT (url) DO NOTHING RETURNING id on the Core table, not the mapped
+    class: one statement for a whole batch (compiled once, values bound per article),
+    without the ORM's bookkeeping for rows it never loads."""
+    table = Article.__table__
+    return (
+        dialect_insert(session, table)
+        .on_conflict_do_nothing(index_elements=["url"])
+        .returning(table.c.id)
+    )
+
+
+def _insert_article(session: Session, insert: Executable, record: ArticleRecord) -> int | None:
     """The new article's id; None when a row with its URL exists (committed by another
     writer after we looked)."""
     title, text = without_nul(record.title), without_nul(record.text) or ""
-    # the Core table, not the mapped class: no ORM bookkeeping for a row it never loads
-    statement = (
-        dialect_insert(session, Article.__table__)
-        .values(
-            url=record.url,
-            source=record.source,
-            title=title,
-            author=without_nul(record.author),
-            description=without_nul(record.description),
-            site_name=without_nul(record.site_name),
-            published_at=record.published_at,
-            fetched_at=record.fetched_at,
-            language=record.language,
-            text=text,
-            content_hash=record.content_hash,
-            raw_html=record.compressed_html
-            or (compress_html(record.html) if record.html else None),
-            # the crawl's own analyses, unless dropping NULs changed what they were of
-            **analysed_columns(
-                title,
-                text,
-                record.analysed_text if text == record.text else None,
-                analysed_title=record.analysed_title if title == record.title else None,
-            ),
-        )
-        .on_conflict_do_nothing(index_elements=["url"])
-        .returning(Article.__table__.c.id)
-    )
-    return session.scalar(statement)
+    values = {
+        "url": record.url,
+        "source": record.source,
+        "title": title,
+        "author": without_nul(record.author),
+        "description": without_nul(record.description),
+        "site_name": without_nul(record.site_name),
+        "published_at": record.published_at,
+        "fetched_at": record.fetched_at,
+        "language": record.language,
+        "text": text,
+        "content_hash": record.content_hash,
+        "raw_html": record.compressed_html or (compress_html(record.html) if record.html else None),
+        # the crawl's own analyses, unless dropping NULs changed what they were of
+        **analysed_columns(
+            title,
+            text,
+            record.analysed_text if text == record.text else None,
+            analysed_title=record.analysed_title if title == record.title else None,
+        ),
+    }
+    article_id: int | None = session.execute(insert, values).scalar()
+    return article_id
 
 
 def without_nul(value: str | None) -> str | None:

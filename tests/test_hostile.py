@@ -68,11 +68,8 @@ def test_same_site_uses_the_public_suffix_list() -> None:
     assert same_site("127.0.0.1", "127.0.0.1")
 
 
-def hostile_config(folder: Path, web: HostileWeb) -> Path:
-    base = web.base
-    return write_config(
-        folder,
-        f"""
+# the crawl settings of every config here: small limits, no waiting, one worker
+CRAWL = f"""
 [database]
 url = "sqlite:///chipwatch.db"
 
@@ -84,7 +81,15 @@ extract_workers = 1
 max_article_age_days = 0
 max_page_bytes = {MAX_PAGE_BYTES}
 max_listing_bytes = {MAX_LISTING_BYTES}
+"""
 
+
+def hostile_config(folder: Path, web: HostileWeb) -> Path:
+    base = web.base
+    return write_config(
+        folder,
+        CRAWL
+        + f"""
 [[sources]]
 name = "Hostile"
 language = "en"
@@ -169,19 +174,8 @@ def test_sitemaps_have_the_protocols_size_limit_not_a_pages(tmp_path: Path) -> N
     with HostileWeb(local, MAX_PAGE_BYTES) as web:
         config = write_config(
             tmp_path,
-            f"""
-[database]
-url = "sqlite:///chipwatch.db"
-
-[crawl]
-delay = 0
-timeout = 10
-retries = 0
-extract_workers = 1
-max_article_age_days = 0
-max_page_bytes = {MAX_PAGE_BYTES}
-max_listing_bytes = {MAX_LISTING_BYTES}
-
+            CRAWL
+            + f"""
 [[sources]]
 name = "Big"
 language = "en"

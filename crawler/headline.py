@@ -35,10 +35,11 @@ _GENERIC_LABELS = frozenset({"www", "m", "amp", "news", "com", "org", "net", "co
 
 
 def page_headline(tree: HtmlElement, url: str) -> str | None:
-    sites = _site_names(tree, url)
+    linked_data = _jsonld(tree)  # parsed once: the headline and the site's names use it
+    sites = _site_names(tree, url, linked_data)
     metas = [
         title
-        for raw in (_jsonld_headline(tree), *_meta_titles(tree))
+        for raw in (_jsonld_headline(linked_data), *_meta_titles(tree))
         if (title := _strip_site(_clean(raw), sites))
     ]
     metas = _drop_truncated(metas)
@@ -121,20 +122,27 @@ def _meta_titles(tree: HtmlElement) -> Iterator[str | None]:
             break
 
 
-def _jsonld_headline(tree: HtmlElement) -> str | None:
+def _jsonld(tree: HtmlElement) -> list[dict[str, object]]:
+    """Every object of the page's JSON-LD blocks (those that parse), @graph unpacked."""
+    nodes: list[dict[str, object]] = []
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text_content())
         except ValueError:
             continue
-        for node in _jsonld_nodes(data):
-            kind = node.get("@type")
-            kinds = kind if isinstance(kind, list) else [kind]
-            headline = node.get("headline")
-            if isinstance(headline, str) and any(
-                isinstance(k, str) and _ARTICLE_TYPES.search(k) for k in kinds
-            ):
-                return headline
+        nodes += _jsonld_nodes(data)
+    return nodes
+
+
+def _jsonld_headline(nodes: list[dict[str, object]]) -> str | None:
+    for node in nodes:
+        kind = node.get("@type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        headline = node.get("headline")
+        if isinstance(headline, str) and any(
+            isinstance(k, str) and _ARTICLE_TYPES.search(k) for k in kinds
+        ):
+            return headline
     return None
 
 
@@ -147,7 +155,7 @@ def _jsonld_nodes(data: object) -> Iterator[dict[str, object]]:
         yield from _jsonld_nodes(data.get("@graph"))
 
 
-def _site_names(tree: HtmlElement, url: str) -> set[str]:
+def _site_names(tree: HtmlElement, url: str, linked_data: list[dict[str, object]]) -> set[str]:
     names = {
         _key(value)
         for value in tree.xpath(
@@ -155,19 +163,14 @@ def _site_names(tree: HtmlElement, url: str) -> set[str]:
             ' or @name="apple-mobile-web-app-title"]/@content'
         )
     }
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text_content())
-        except ValueError:
-            continue
-        for node in _jsonld_nodes(data):
-            publisher = node.get("publisher")
-            if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
-                names.add(_key(publisher["name"]))
-            if node.get("@type") in ("WebSite", "Organization", "NewsMediaOrganization"):
-                name = node.get("name")
-                if isinstance(name, str):
-                    names.add(_key(name))
+    for node in linked_data:
+        publisher = node.get("publisher")
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            names.add(_key(publisher["name"]))
+        if node.get("@type") in ("WebSite", "Organization", "NewsMediaOrganization"):
+            name = node.get("name")
+            if isinstance(name, str):
+                names.add(_key(name))
     host = (urlsplit(url).hostname or "").lower()
     labels = host.split(".")[:-1]
     words = [word for label in labels for word in label.split("-")]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
@@ -115,16 +115,19 @@ def _needle(kind: str, text: str) -> tuple[str, str]:
     return "surface", before + text + after
 
 
-@dataclass
 class _Hits:
     """Which patterns occur in one article. Most rules only ask whether a pattern is
     present, which the vocabulary answers; token positions are worked out (by searching
     that field for those patterns) only when a phrase, a NEAR or an explanation asks."""
 
-    ruleset: RuleSet
-    present: set[int] = field(default_factory=set)  # patterns found in any field
-    analysed: dict[str, Analyzed] = field(default_factory=dict)
-    _positions: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+    # a plain class with slots: one is made per article and rule set, on the hot path
+    __slots__ = ("_positions", "analysed", "present", "ruleset")
+
+    def __init__(self, ruleset: RuleSet, analysed: dict[str, Analyzed]) -> None:
+        self.ruleset = ruleset
+        self.analysed = analysed  # the fields with text
+        self.present: set[int] = set()  # patterns found in any field
+        self._positions: dict[tuple[str, int], list[int]] = {}
 
     def slot_positions(self, field_name: str, slot: Slot) -> list[int]:
         analysed = self.analysed.get(field_name)
@@ -236,8 +239,9 @@ class RuleSet:
     def match(self, article: ArticleView) -> list[Match]:
         hits = self._scan(article)
         candidates = set(self._always)
-        for pattern in hits.present & self._triggers:
-            candidates.update(self._rules_by_pattern[pattern])
+        triggered = hits.present.intersection(self._triggers)
+        if triggered:
+            candidates.update(*map(self._rules_by_pattern.__getitem__, triggered))
         matches = []
         for index in sorted(candidates):
             if self._compiled[index](hits, article):
@@ -248,19 +252,18 @@ class RuleSet:
         return matches
 
     def _scan(self, article: ArticleView) -> _Hits:
-        hits = _Hits(self)
-        for field_name, analysed in article.analysed_fields():
-            if analysed.surface:
-                hits.analysed[field_name] = analysed
+        hits = _Hits(self, {name: form for name, form in article.analysed_fields() if form.surface})
         if not self._pattern_ids or not hits.analysed:
             return hits
         vocabulary = article.distinct_tokens(hits.analysed.values())
-        present = hits.present
         # set intersections and map/chain keep the per-token work in C
         found = self._word_keys.intersection(vocabulary.words.split(" "))
-        present.update(chain.from_iterable(map(self._words.__getitem__, found)))
-        found = self._stem_keys.intersection(vocabulary.stems.split(" "))
-        present.update(chain.from_iterable(map(self._stems.__getitem__, found)))
+        found_stems = self._stem_keys.intersection(vocabulary.stems.split(" "))
+        present = hits.present
+        present.update(
+            chain.from_iterable(map(self._words.__getitem__, found)),
+            chain.from_iterable(map(self._stems.__getitem__, found_stems)),
+        )
         if self._wildcards is not None:
             hay = f" {vocabulary.words} "
             present.update(chain.from_iterable(map(_SECOND, self._wildcards.iter(hay))))

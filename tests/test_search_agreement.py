@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.service import backtest
@@ -216,3 +217,32 @@ def test_postgresql_narrows_candidates_through_its_index(
     assert matches <= set(candidates)
     if narrowed:
         assert len(candidates) < 60
+
+
+@pytest.mark.parametrize(
+    ("query", "phrases"),
+    [
+        ('"huawei ascend"', ["huawei ascend"]),
+        ('"nvidia s chips" OR "ki chips" -ban', ["nvidia s chips", "ki chips"]),
+        ("华为芯片 AND china", ["华 为 芯 片"]),
+    ],
+)
+def test_postgresql_looks_for_a_required_phrase_in_the_database(
+    both: dict[str, sessionmaker[Session]], query: str, phrases: list[str]
+) -> None:
+    """The candidates are the articles that hold one of the phrases as written, not every
+    article with its words somewhere: the matcher is not handed the rest one by one."""
+    with both["postgresql"]() as session:
+        node = parse_query(query)
+        candidates = set(_candidates(session, node, 0, 1000))
+        matches = {hit.article_id for hit in search(session, query, limit=1000)}
+        rows = session.execute(select(Article.id, Article.index_surface))
+        surfaces = {article_id: surface or "" for article_id, surface in rows}
+    holding = {i for i, surface in surfaces.items() if any(p in surface for p in phrases)}
+    with_words = {
+        i
+        for i, surface in surfaces.items()
+        if any(set(p.split(" ")) <= set(surface.split()) for p in phrases)
+    }
+    assert matches <= candidates <= holding
+    assert holding < with_words  # the corpus has articles the phrase filter leaves out

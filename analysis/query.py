@@ -17,9 +17,10 @@ not know (`NEAR` without a distance, `W/3`, `ADJ`, …) is a syntax error, never
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from luqum import tree
 from luqum.exceptions import IllegalCharacterError, ParseError, ParseSyntaxError
@@ -321,3 +322,31 @@ def terms(node: Node) -> list[Term]:
     if isinstance(node, Not):
         return terms(node.child)
     return []
+
+
+Condition = TypeVar("Condition")
+
+
+def required(
+    node: Node,
+    term: Callable[[Term], Condition | None],
+    all_of: Callable[[Sequence[Condition]], Condition],
+    any_of: Callable[[Sequence[Condition]], Condition],
+) -> Condition | None:
+    """A condition every match of `node` meets, built from what `term` says of its terms:
+    the shape of the index queries a backend narrows a search with (a superset of the
+    matches; the matcher decides). None where nothing narrows: a term `term` cannot
+    express, a metadata field, a NOT, or an OR with such a branch."""
+    if isinstance(node, Term):
+        return term(node)
+    if isinstance(node, Near | And):
+        children = (node.left, node.right) if isinstance(node, Near) else node.children
+        parts = [required(child, term, all_of, any_of) for child in children]
+        kept = [p for p in parts if p is not None]
+        return all_of(kept) if kept else None
+    if isinstance(node, Or):
+        parts = [required(child, term, all_of, any_of) for child in node.children]
+        if any(part is None for part in parts):
+            return None
+        return any_of([p for p in parts if p is not None])
+    return None

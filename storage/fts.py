@@ -13,24 +13,14 @@ then `rebuild`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from analysis.analyzer import BREAK, token_forms
-from analysis.query import (
-    INFIX,
-    PHRASE,
-    PREFIX,
-    SUFFIX,
-    And,
-    Near,
-    Node,
-    Or,
-    Term,
-)
+from analysis.query import INFIX, PHRASE, PREFIX, SUFFIX, Node, Term, required
 from storage.errors import StorageError
 
 # Layout 1 (revision 0001): title and text, tokenised by FTS5's unicode61.
@@ -158,28 +148,23 @@ def fts5_query(node: Node) -> str | None:
     """An FTS5 query over the analysed columns that every match of `node` satisfies
     (a superset: the matcher decides). None: the index cannot narrow it down (a suffix
     or infix wildcard, a metadata field or a NOT on its own)."""
-    if isinstance(node, Term):
-        words = node.text.split(" ")
-        if node.mode == PHRASE and node.slop is None:
-            surfaces = " ".join(token_forms(w).surface for w in words if w != BREAK)
-            return f"index_surface : {_quote(surfaces)}"
-        if node.mode == PREFIX:
-            return f"index_surface : {_quote(token_forms(words[0]).surface)} *"
-        if node.mode in (SUFFIX, INFIX):
-            return None
-        if node.mode == PHRASE:  # with a slop: each word somewhere
-            return _all(f"index_surface : {_quote(token_forms(w).surface)}" for w in words)
-        return _all(_stem_clause(w) for w in words if w != BREAK)
-    if isinstance(node, Near):
-        return _all(fts5_query(part) for part in (node.left, node.right))
-    if isinstance(node, And):
-        return _all(fts5_query(child) for child in node.children)
-    if isinstance(node, Or):
-        parts = [fts5_query(child) for child in node.children]
-        if any(part is None for part in parts):
-            return None
-        return "(" + " OR ".join(p for p in parts if p) + ")"
-    return None  # Meta, Not: no narrowing
+    return required(node, _term_query, _all, _any)
+
+
+def _term_query(term: Term) -> str | None:
+    words = term.text.split(" ")
+    if term.mode == PHRASE and term.slop is None:
+        surfaces = " ".join(token_forms(w).surface for w in words if w != BREAK)
+        return f"index_surface : {_quote(surfaces)}"
+    if term.mode == PREFIX:
+        return f"index_surface : {_quote(token_forms(words[0]).surface)} *"
+    if term.mode in (SUFFIX, INFIX):
+        return None
+    if term.mode == PHRASE:  # with a slop: each word somewhere
+        clauses = [f"index_surface : {_quote(token_forms(w).surface)}" for w in words]
+    else:
+        clauses = [_stem_clause(w) for w in words if w != BREAK]
+    return _all(clauses) if clauses else None
 
 
 def _stem_clause(word: str) -> str:
@@ -187,9 +172,12 @@ def _stem_clause(word: str) -> str:
     return f"(index_de : {_quote(forms.de)} OR index_en : {_quote(forms.en)})"
 
 
-def _all(parts: Iterable[str | None]) -> str | None:
-    kept = [p for p in parts if p is not None]
-    return "(" + " AND ".join(kept) + ")" if kept else None
+def _all(parts: Sequence[str]) -> str:
+    return "(" + " AND ".join(parts) + ")"
+
+
+def _any(parts: Sequence[str]) -> str:
+    return "(" + " OR ".join(parts) + ")"
 
 
 def _quote(value: str) -> str:

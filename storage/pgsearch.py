@@ -30,7 +30,7 @@ one by one, which on a common pair of words cost a search hundreds of millisecon
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
 from analysis.analyzer import BREAK, token_forms
-from analysis.query import INFIX, PHRASE, PREFIX, SUFFIX, And, Near, Node, Or, Term, terms
+from analysis.query import INFIX, PHRASE, PREFIX, SUFFIX, Node, Term, required, terms
 from storage.models import NEWEST_FIRST, Article
 
 SEARCH_COLUMN = "search_vector"
@@ -112,27 +112,21 @@ def tsquery(node: Node, intact: set[str]) -> str | None:
     superset: the matcher decides), in the same shape as `fts.fts5_query`. None: the
     index cannot narrow it down (a suffix or infix wildcard, a metadata field, a NOT on
     its own, or a token PostgreSQL would not keep whole)."""
-    if isinstance(node, Term):
-        words = [w for w in node.text.split(" ") if w != BREAK]
-        if node.mode in (SUFFIX, INFIX):
-            return None
-        if node.mode == PREFIX:
-            surface = token_forms(words[0]).surface
-            return f"{_lexeme(surface)}:*" if surface in intact else None
-        if node.mode == PHRASE:  # all its words, anywhere: the matcher checks the order
-            surfaces = (token_forms(w).surface for w in words)
-            return _all(_lexeme(s) for s in surfaces if s in intact)
-        return _all(_stem_clause(w, intact) for w in words)
-    if isinstance(node, Near):
-        return _all(tsquery(part, intact) for part in (node.left, node.right))
-    if isinstance(node, And):
-        return _all(tsquery(child, intact) for child in node.children)
-    if isinstance(node, Or):
-        parts = [tsquery(child, intact) for child in node.children]
-        if any(part is None for part in parts):
-            return None
-        return "(" + " | ".join(p for p in parts if p) + ")"
-    return None  # Meta, Not: no narrowing
+    return required(node, lambda term: _term_query(term, intact), _all, _any)
+
+
+def _term_query(term: Term, intact: set[str]) -> str | None:
+    words = [w for w in term.text.split(" ") if w != BREAK]
+    if term.mode in (SUFFIX, INFIX):
+        return None
+    if term.mode == PREFIX:
+        surface = token_forms(words[0]).surface
+        return f"{_lexeme(surface)}:*" if surface in intact else None
+    if term.mode == PHRASE:  # all its words, anywhere: the matcher checks the order
+        clauses = [_lexeme(s) for s in (token_forms(w).surface for w in words) if s in intact]
+    else:
+        clauses = [c for c in (_stem_clause(w, intact) for w in words) if c is not None]
+    return _all(clauses) if clauses else None
 
 
 def candidates(session: Session, node: Node, offset: int, size: int) -> list[int]:
@@ -154,27 +148,23 @@ def phrase_filter(node: Node) -> ColumnElement[bool] | None:
     are substrings of the stored surface form (title and text, tokens folded and joined
     by single spaces, as the matcher compares them). A superset, like the tsquery: word
     boundaries and fields are left to the matcher. None: no phrase is required."""
-    if isinstance(node, Term):
-        words = node.text.split(" ")
-        if node.mode != PHRASE or node.slop is not None or len(words) < 2 or BREAK in words:
-            return None
-        surface = " ".join(token_forms(w).surface for w in words)
-        return func.strpos(Article.index_surface, surface) > 0
-    if isinstance(node, Near):
-        return _all_of(phrase_filter(part) for part in (node.left, node.right))
-    if isinstance(node, And):
-        return _all_of(phrase_filter(child) for child in node.children)
-    if isinstance(node, Or):
-        parts = [phrase_filter(child) for child in node.children]
-        if any(part is None for part in parts):
-            return None
-        return or_(*(p for p in parts if p is not None))
-    return None  # Meta, Not: nothing required
+    return required(node, _phrase_in_surface, _all_true, _any_true)
 
 
-def _all_of(parts: Iterable[ColumnElement[bool] | None]) -> ColumnElement[bool] | None:
-    kept = [p for p in parts if p is not None]
-    return and_(*kept) if kept else None
+def _phrase_in_surface(term: Term) -> ColumnElement[bool] | None:
+    words = term.text.split(" ")
+    if term.mode != PHRASE or term.slop is not None or len(words) < 2 or BREAK in words:
+        return None
+    surface = " ".join(token_forms(w).surface for w in words)
+    return func.strpos(Article.index_surface, surface) > 0
+
+
+def _all_true(parts: Sequence[ColumnElement[bool]]) -> ColumnElement[bool]:
+    return and_(*parts)
+
+
+def _any_true(parts: Sequence[ColumnElement[bool]]) -> ColumnElement[bool]:
+    return or_(*parts)
 
 
 def _stem_clause(word: str, intact: set[str]) -> str | None:
@@ -186,9 +176,12 @@ def _stem_clause(word: str, intact: set[str]) -> str | None:
     return f"({_lexeme(forms.de)} | {_lexeme(forms.en)})"
 
 
-def _all(parts: Iterable[str | None]) -> str | None:
-    kept = [p for p in parts if p is not None]
-    return "(" + " & ".join(kept) + ")" if kept else None
+def _all(parts: Sequence[str]) -> str:
+    return "(" + " & ".join(parts) + ")"
+
+
+def _any(parts: Sequence[str]) -> str:
+    return "(" + " | ".join(parts) + ")"
 
 
 def _lexeme(value: str) -> str:

@@ -7,6 +7,7 @@ Errors are caught once, here, and printed as one line (`Error: …`, exit 1). Un
 from __future__ import annotations
 
 import gc
+import inspect
 import json
 import sys
 from collections import Counter
@@ -194,7 +195,7 @@ def crawl(
     workers: Annotated[
         int,
         typer.Option(
-            min=1, help="Crawl with N worker processes sharing [crawl] redis_url's frontier."
+            min=1, help="Crawl with N worker processes sharing \\[crawl] redis_url's frontier."
         ),
     ] = 1,
     worker: Annotated[
@@ -960,6 +961,22 @@ def _esc(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+def _whole_help(app: typer.Typer) -> None:
+    """Typer's rich help keeps a docstring's line breaks in the command list (a sentence
+    broken mid-line) and reads `[database]` as a style tag (the word vanishes): each
+    command's help is its docstring with paragraphs on one line each, escaped."""
+    for command in app.registered_commands:
+        doc = command.help or inspect.getdoc(command.callback) or ""
+        paragraphs = (" ".join(paragraph.split()) for paragraph in doc.split("\n\n"))
+        command.help = _esc("\n\n".join(paragraphs))
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            _whole_help(group.typer_instance)
+
+
+_whole_help(app)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,6 +86,38 @@ def test_every_command_has_help(run_cli: Cli, command: list[str]) -> None:
     result = run_cli(*command, "--help")
     assert result.returncode == 0, result.stderr
     assert "Usage:" in result.stdout
+
+
+def test_help_shows_every_description_whole() -> None:
+    """What a user reads in `--help`: each command's and option's description in full, on
+    one line of a wide terminal (not broken where the docstring was), and words in
+    brackets such as `[database] url` kept (rich markup would swallow them)."""
+    import typer
+    from typer.testing import CliRunner
+
+    from chipwatch.cli import app
+
+    runner = CliRunner()
+
+    def descriptions(command: Any) -> list[str]:
+        found = [(command.help or "").split("\n\n")[0]]
+        found += [p.help for p in command.params if getattr(p, "help", None)]
+        return [" ".join(text.split()).replace("\\[", "[") for text in found if text]
+
+    def check(command: Any, path: list[str]) -> int:
+        result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "400"})
+        assert result.exit_code == 0, result.output
+        lines = [" ".join(line.strip(" │").split()) for line in result.output.splitlines()]
+        expected = descriptions(command)
+        for name, sub in getattr(command, "commands", {}).items():
+            expected.append(" ".join((sub.help or "").split("\n\n")[0].split()).replace("\\[", "["))
+            check(sub, [*path, name])
+        for text in expected:
+            assert any(text in line for line in lines), (path, text)
+        return len(expected)
+
+    assert check(typer.main.get_command(app), []) > 0
+    assert "[database] url" in runner.invoke(app, ["db", "copy", "--help"]).output
 
 
 def test_readme_documents_every_command() -> None:

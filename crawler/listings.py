@@ -1,16 +1,19 @@
-"""Parsing listings (feeds and sitemaps) into article links: small pure functions,
-tested without a crawl."""
+"""Parsing listings (feeds, JSON listings and sitemaps) into article links: small pure
+functions, tested without a crawl."""
 
 from __future__ import annotations
 
 import calendar
 import email.utils
+import html
+import json
 import re
 import struct
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 from dateutil.parser import isoparse
@@ -53,7 +56,10 @@ class ParsedListing:
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedListing:
     """RSS 0.9x/1.0/2.0 and Atom. feedparser falls back to its lenient parser on broken
     XML, so one malformed item does not lose the others; items without a link count as
-    invalid."""
+    invalid. A JSON body (JSON Feed, or a news site's JSON API) is read by
+    `parse_json_listing`."""
+    if looks_like_json(body, content_type):
+        return parse_json_listing(body, url=url)
     if not body.strip():
         raise ListingError("not a feed: empty response")
     headers = {"content-location": url}
@@ -81,6 +87,131 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
         invalid=invalid,
         warnings=warnings,
     )
+
+
+# JSON listings: JSON Feed (jsonfeed.org) and the JSON APIs news sites list their
+# articles in (Sina's roll API, the Federal Register's documents.json, a CMS's REST
+# API). No schema is shared, so the listing is the array of objects in which the most
+# objects carry a link, and each field is the first of these keys an item has.
+_JSON_URL_KEYS = (
+    "url", "link", "href", "html_url", "permalink", "article_url", "share_url", "docurl",
+    "wapurl", "external_url",
+)  # fmt: skip
+_JSON_TITLE_KEYS = ("title", "headline", "name")
+_JSON_DATE_KEYS = (
+    "date_published", "published", "published_at", "publication_date", "pubDate",
+    "pub_date", "pubdate", "date", "datetime", "ctime", "create_time", "created_at",
+    "intime", "time", "date_modified", "updated", "updated_at", "mtime",
+)  # fmt: skip
+_JSONP_RE = re.compile(rb"^[\w$.]+\s*\((.*)\)\s*;?\s*$", re.DOTALL)
+_JSONP_START_RE = re.compile(rb"[\w$.]+\s*\(\s*[{\[]")
+_JSON_MAX_DEPTH = 6
+_TAG_RE = re.compile(r"<[^>]{0,200}>")
+
+
+def looks_like_json(body: bytes, content_type: str | None = None) -> bool:
+    """JSON, or JSONP (`callback({...})`), by its first bytes or its declared type."""
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
+    return (
+        start[:1] in (b"{", b"[")
+        or _JSONP_START_RE.match(start) is not None
+        or "json" in (content_type or "").lower()
+    )
+
+
+def parse_json_listing(body: bytes, *, url: str) -> ParsedListing:
+    """Article links from a JSON document (a JSONP wrapper is taken off): the items of
+    the array of objects that holds the most links, with their titles and dates (ISO
+    8601, RFC 822 or Unix time in seconds or milliseconds); relative links are resolved
+    against the listing's URL."""
+    text = body.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if wrapped := _JSONP_RE.match(text):
+        text = wrapped[1]
+    try:
+        document = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ListingError(f"not a feed: invalid JSON: {exc}") from None
+    items = _json_items(document, url)
+    if not items:
+        raise ListingError("not a feed: JSON without a list of items with links")
+    entries = []
+    for item in items:
+        link = _json_link(item, url)
+        if link is not None:
+            entries.append(
+                ListingEntry(url=link, title=_json_title(item), published=_json_date(item))
+            )
+    is_json_feed = isinstance(document, dict) and str(document.get("version", "")).startswith(
+        "https://jsonfeed.org/version/"
+    )
+    return ParsedListing(
+        kind="json-feed" if is_json_feed else "json",
+        entries=tuple(entries),
+        invalid=len(items) - len(entries),
+    )
+
+
+def _json_items(document: Any, base: str) -> list[dict[str, Any]]:
+    """The array of objects with the most links, searched breadth-first (the shallowest
+    wins a tie)."""
+    best: list[dict[str, Any]] = []
+    best_links = 0
+    level = [document]
+    for _ in range(_JSON_MAX_DEPTH):
+        below: list[Any] = []
+        for value in level:
+            children = value.values() if isinstance(value, dict) else value
+            if isinstance(value, list):
+                objects = [v for v in value if isinstance(v, dict)]
+                links = sum(1 for v in objects if _json_link(v, base) is not None)
+                if links > best_links:
+                    best, best_links = objects, links
+            below += [c for c in children if isinstance(c, dict | list)]
+        level = below
+        if not level:
+            break
+    return best
+
+
+def _json_link(item: dict[str, Any], base: str) -> str | None:
+    for key in _JSON_URL_KEYS:
+        value = item.get(key)
+        if isinstance(value, str) and value.strip():
+            link = urljoin(base, value.strip())
+            if is_http_url(link):
+                return link
+    return None
+
+
+def _json_title(item: dict[str, Any]) -> str | None:
+    for key in _JSON_TITLE_KEYS:
+        value = item.get(key)
+        if isinstance(value, str) and value.strip():
+            return _clean(html.unescape(_TAG_RE.sub("", value)))
+    return None
+
+
+def _json_date(item: dict[str, Any]) -> datetime | None:
+    for key in _JSON_DATE_KEYS:
+        value = item.get(key)
+        if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) >= 9:
+            value = int(value.strip())
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if value < _EARLIEST_TIMESTAMP:
+                continue  # a count or a year, not seconds since 1970
+            seconds = value / 1000 if value > _LATEST_TIMESTAMP else value
+            try:
+                return datetime.fromtimestamp(seconds, tz=UTC)
+            except (OverflowError, OSError, ValueError):
+                continue
+        if isinstance(value, str) and (parsed := parse_w3c_date(value)) is not None:
+            return parsed
+    return None
+
+
+# Unix time in seconds lies between these (1973 and 5138); above, it is milliseconds.
+_EARLIEST_TIMESTAMP = 100_000_000
+_LATEST_TIMESTAMP = 100_000_000_000
 
 
 def _entry_link(item: Any) -> str | None:

@@ -317,6 +317,23 @@ def test_sources_check_reports_type_and_count_or_reason(
     assert "4 of 7 listings OK" in out
 
 
+def test_a_json_feed_is_read_like_any_feed(tmp_path: Path, server: NewsServer) -> None:
+    """JSON Feed (and a site's JSON API) goes in `feeds` like RSS: checked, crawled,
+    its relative item links resolved against the feed's URL."""
+    base = server.base_url
+    path = write_config(
+        tmp_path, FAST_CRAWL + source_block("Json", feeds=[f"{base}/feeds/feed.json"])
+    )
+    checked = chipwatch(path, "sources", "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"json-feed, {len(DEMO_ARTICLES)} items" in checked.stdout
+    crawled = chipwatch(path, "crawl")
+    assert crawled.returncode == 0, crawled.stderr
+    exported = chipwatch(path, "export", "--format", "jsonl")
+    urls = {json.loads(line)["url"] for line in exported.stdout.splitlines()}
+    assert urls == {f"{base}{a.url_path}" for a in DEMO_ARTICLES}
+
+
 def test_scrapy_commands_work_from_the_repository_root(tmp_path: Path, server: NewsServer) -> None:
     path = demo_config(tmp_path, server.base_url)
     env = {"CHIPWATCH_CONFIG": str(path), "PATH": str(Path(sys.executable).parent)}

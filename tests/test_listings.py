@@ -61,6 +61,92 @@ def test_atom_and_rdf_feeds() -> None:
     assert [e.url for e in rdf.entries] == ["https://n.example/rdf.html"]
 
 
+JSON_FEED = """\ufeff{
+  "version": "https://jsonfeed.org/version/1.1",
+  "title": "Chip Wire",
+  "home_page_url": "https://n.example/",
+  "items": [
+    {"id": "1", "url": "https://n.example/h20.html", "title": "Nvidia &amp; the <em>H20</em>",
+     "date_published": "2026-11-30T10:00:00+01:00", "external_url": "https://other.example/"},
+    {"id": "2", "url": "/news/ascend.html", "title": "Ascend 950", "date_modified": "2026-11-29"},
+    {"id": "3", "content_text": "an item without a link"}
+  ]
+}""".encode()
+
+# Shaped like Sina's roll API (feed.mix.sina.com.cn/api/roll/get): the items two levels
+# down, Unix time as a string, a mobile link beside the desktop one.
+SINA_ROLL = """{"result": {"status": {"code": 0, "msg": "succ"}, "total": 2,
+ "lid": [{"name": "科技", "url": "https://tech.sina.com.cn/"}],
+ "data": [
+  {"docid": "a1", "title": "寒武纪营收增长", "url": "https://tech.sina.com.cn/it/2026-12-01/doc-a1.shtml",
+   "wapurl": "https://tech.sina.cn/a1", "ctime": "1796083200", "intro": "…"},
+  {"docid": "a2", "title": "华为昇腾新品", "url": "https://tech.sina.com.cn/it/2026-12-01/doc-a2.shtml",
+   "wapurl": "https://tech.sina.cn/a2", "ctime": "1796086800"},
+  {"docid": "a3", "title": "摩尔线程", "url": "https://tech.sina.com.cn/it/2026-12-01/doc-a3.shtml",
+   "ctime": 1796090400000}
+ ]}}""".encode()
+
+# Shaped like the Federal Register's documents.json: `html_url`, a bare date.
+FEDERAL_REGISTER = b"""{"count": 1, "description": "Documents",
+ "results": [{"title": "Revisions to License Exception ACA", "type": "Rule",
+   "html_url": "https://www.federalregister.gov/documents/2026/11/20/x",
+   "pdf_url": "https://www.govinfo.gov/x.pdf", "publication_date": "2026-11-20"}]}"""
+
+
+def test_json_feed() -> None:
+    listing = parse_feed(JSON_FEED, url="https://n.example/feed.json")
+    assert listing.kind == "json-feed"
+    assert [(e.url, e.title, e.published) for e in listing.entries] == [
+        ("https://n.example/h20.html", "Nvidia & the H20", datetime(2026, 11, 30, 9, tzinfo=UTC)),
+        ("https://n.example/news/ascend.html", "Ascend 950", datetime(2026, 11, 29, tzinfo=UTC)),
+    ]
+    assert listing.invalid == 1
+
+
+def test_json_api_listings() -> None:
+    sina = parse_feed(SINA_ROLL, url="https://feed.mix.sina.com.cn/api/roll/get?lid=2515")
+    assert sina.kind == "json"
+    assert [e.url.rsplit("/", 1)[1] for e in sina.entries] == [
+        "doc-a1.shtml",
+        "doc-a2.shtml",
+        "doc-a3.shtml",
+    ]  # the article array, not the two-item category list beside it
+    assert [e.title for e in sina.entries][:2] == ["寒武纪营收增长", "华为昇腾新品"]
+    assert [e.published for e in sina.entries] == [
+        datetime(2026, 12, 1, 0, tzinfo=UTC),
+        datetime(2026, 12, 1, 1, tzinfo=UTC),
+        datetime(2026, 12, 1, 2, tzinfo=UTC),  # milliseconds
+    ]
+    register = parse_feed(FEDERAL_REGISTER, url="https://www.federalregister.gov/api/v1/x.json")
+    assert [(e.url, e.published) for e in register.entries] == [
+        (
+            "https://www.federalregister.gov/documents/2026/11/20/x",
+            datetime(2026, 11, 20, tzinfo=UTC),
+        )
+    ]
+
+
+def test_jsonp_and_a_top_level_array() -> None:
+    wrapped = b'jQuery123_456({"list": [{"link": "https://n.example/a.html", "time": 20}]});'
+    listing = parse_feed(wrapped, url="https://n.example/api", content_type="text/javascript")
+    assert [(e.url, e.published) for e in listing.entries] == [("https://n.example/a.html", None)]
+    array = b'[{"permalink": "https://n.example/b.html", "headline": "B"}]'
+    assert [e.title for e in parse_feed(array, url="https://n.example/api").entries] == ["B"]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"items": [{"url": "https://n.example/a.html"}', "invalid JSON"),
+        (b'{"status": "ok", "items": []}', "without a list of items with links"),
+        (b'{"items": [{"url": "javascript:alert(1)"}, {"url": "mailto:x@y"}]}', "without a list"),
+    ],
+)
+def test_json_that_lists_no_articles_is_not_a_feed(body: bytes, reason: str) -> None:
+    with pytest.raises(ListingError, match=reason):
+        parse_feed(body, url="https://n.example/api.json", content_type="application/json")
+
+
 def test_html_page_is_not_a_feed() -> None:
     with pytest.raises(ListingError, match="not a feed"):
         parse_feed(b"<html><body><p>Hello</p></body></html>", url="https://n.example/")

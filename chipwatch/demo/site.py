@@ -852,6 +852,31 @@ def _rss(ctx: _Ctx, items: list[_FeedItem]) -> bytes:
     return doc.encode("utf-8")
 
 
+def _json_feed(ctx: _Ctx, articles: list[SiteArticle]) -> bytes:
+    """JSON Feed 1.1 (jsonfeed.org), with item links relative to the site as some feeds
+    write them: the reader resolves them against the feed's own URL."""
+    items = [
+        {
+            "id": ctx.url(a.url_path),
+            "url": a.url_path,
+            "title": a.title,
+            "summary": a.description,
+            "date_published": _iso(a.published),
+            "authors": [{"name": a.author}],
+        }
+        for a in articles
+    ]
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": ctx.name,
+        "home_page_url": ctx.url("/"),
+        "feed_url": ctx.url("/feeds/feed.json"),
+        "language": "de",
+        "items": items,
+    }
+    return json.dumps(feed, ensure_ascii=False, indent=1).encode("utf-8")
+
+
 def _atom(ctx: _Ctx, articles: list[SiteArticle]) -> bytes:
     entries = "".join(
         "<entry>\n"
@@ -1214,6 +1239,9 @@ def _add_machine_readable(ctx: _Ctx, resources: dict[str, _Resource]) -> None:
     )
     resources["/feeds/atom.xml"] = _listing_resource(
         ctx, _atom(ctx, newest[: ctx.max_feed_items]), "application/atom+xml; charset=utf-8"
+    )
+    resources["/feeds/feed.json"] = _listing_resource(
+        ctx, _json_feed(ctx, newest[: ctx.max_feed_items]), "application/feed+json"
     )
     resources["/robots.txt"] = _listing_resource(ctx, _robots(ctx), "text/plain; charset=utf-8")
     resources["/sitemap_index.xml"] = _listing_resource(

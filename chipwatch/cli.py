@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -61,7 +61,9 @@ from storage import (
     upgrade,
 )
 from storage import reindex as reindex_articles
-from storage.stage import StageReport, analyse_pending
+
+if TYPE_CHECKING:
+    from storage.stage import StageReport
 
 T = TypeVar("T")
 
@@ -730,6 +732,8 @@ def _with_progress(label: str, work: Callable[[Callable[[int, int], None] | None
 def _analyse_locked(config: Config) -> StageReport:
     """The analyse stage over what is stored and not yet analysed: entity tags,
     duplicates, stories. Alerts see articles only after it."""
+    from storage.stage import analyse_pending  # imported here: `crawl` does not need it
+
     sessions = open_database(config.database_url)
     report = _with_progress("analysing", lambda show: analyse_pending(sessions, progress=show))
     if sys.stdout.isatty() and report.analysed:

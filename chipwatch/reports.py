@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alerts.health import Diagnosis
 from crawler.runner import CrawlReport
 from storage import CrawlRun, ListingSchedule, RuleStatus, SourceSummary
+
+if TYPE_CHECKING:  # alerts.health brings the mail templates (jinja2): not for `crawl`
+    from alerts.health import Diagnosis
 
 
 @dataclass

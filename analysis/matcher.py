@@ -261,8 +261,7 @@ class RuleSet:
         found_stems = self._stem_keys.intersection(vocabulary.stems.split(" "))
         present = hits.present
         present.update(
-            chain.from_iterable(map(self._words.__getitem__, found)),
-            chain.from_iterable(map(self._stems.__getitem__, found_stems)),
+            *map(self._words.__getitem__, found), *map(self._stems.__getitem__, found_stems)
         )
         if self._wildcards is not None:
             hay = f" {vocabulary.words} "
@@ -341,13 +340,9 @@ def _compile_and(node: And, slots: Slots) -> Predicate:
             rest.append(_compile(child, slots))
 
     def all_of(hits: _Hits, article: ArticleView) -> bool:
-        present = hits.present
-        for patterns in required:
-            if patterns.isdisjoint(present):
-                return False
-        for patterns in forbidden:
-            if not patterns.isdisjoint(present):
-                return False
+        disjoint = hits.present.isdisjoint  # the set tests in C, without a Python loop
+        if any(map(disjoint, required)) or not all(map(disjoint, forbidden)):
+            return False
         return all(part(hits, article) for part in rest)
 
     return all_of

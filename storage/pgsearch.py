@@ -37,8 +37,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
-from analysis.analyzer import BREAK, token_forms
-from analysis.query import INFIX, PHRASE, PREFIX, SUFFIX, Node, Term, required, terms
+from analysis.analyzer import BREAK, is_cjk, token_forms
+from analysis.query import INFIX, PHRASE, PREFIX, STEM, SUFFIX, Node, Term, required, terms
 from storage.models import NEWEST_FIRST, Article
 
 SEARCH_COLUMN = "search_vector"
@@ -152,8 +152,11 @@ def phrase_filter(node: Node) -> ColumnElement[bool] | None:
 
 
 def _phrase_in_surface(term: Term) -> ColumnElement[bool] | None:
+    """A quoted phrase, or an unquoted CJK word (a phrase of its characters, which have
+    no stems of their own), as a substring of the surface form."""
     words = term.text.split(" ")
-    if term.mode != PHRASE or term.slop is not None or len(words) < 2 or BREAK in words:
+    in_a_row = term.mode == PHRASE or (term.mode == STEM and all(map(is_cjk, words)))
+    if not in_a_row or term.slop is not None or len(words) < 2 or BREAK in words:
         return None
     surface = " ".join(token_forms(w).surface for w in words)
     return func.strpos(Article.index_surface, surface) > 0

@@ -147,6 +147,83 @@ def test_json_that_lists_no_articles_is_not_a_feed(body: bytes, reason: str) -> 
         parse_feed(body, url="https://n.example/api.json", content_type="application/json")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"null",
+        b"0",
+        b"true",
+        b"[" * 5000 + b"]" * 5000,
+        b'{"items": [{"url": "http://[x"}]}',
+        b'{"items": [{"url": "https://n.example/a\\ud800"}]}',
+        b'{"items": [{"url": "/a", "date": 1' + b"0" * 400 + b"}]}",
+        b'{"items": [{"url": "/a", "date": "1' + b"0" * 400 + b'"}]}',
+        '{"items": [{"url": "/a", "date": "¹²³⁴⁵⁶⁷⁸⁹⁰", "title": "x\\ud83d"}]}'.encode(),
+    ],
+)
+def test_odd_json_is_read_or_refused_in_one_line(body: bytes) -> None:
+    """Whatever a JSON endpoint answers, the crawl gets a listing or a ListingError, never
+    another exception; links and titles that cannot be encoded are left out."""
+    try:
+        listing = parse_feed(body, url="https://n.example/", content_type="application/json")
+    except ListingError:
+        return
+    for entry in listing.entries:
+        entry.url.encode("utf-8")
+        (entry.title or "").encode("utf-8")
+
+
+def test_json_picks_the_articles_and_their_real_fields() -> None:
+    one_item_feed = b"""{"version": "https://jsonfeed.org/version/1", "title": "T",
+      "authors": [{"name": "A", "url": "https://n.example/about"}],
+      "hubs": [{"type": "WebSub", "url": "https://hub.example/"}],
+      "items": [{"id": "1", "url": "https://n.example/only.html", "title": "Only"}]}"""
+    assert [e.url for e in parse_feed(one_item_feed, url="https://n.example/").entries] == [
+        "https://n.example/only.html"
+    ]
+    # a code host's API: `url` is the API's address, `html_url` the page
+    api = b'[{"url": "https://api.n.example/r/1", "html_url": "https://n.example/r/1"}]'
+    assert [e.url for e in parse_feed(api, url="https://api.n.example/").entries] == [
+        "https://n.example/r/1"
+    ]
+    # WordPress's REST API: the title rendered, the date in UTC beside the local one
+    wordpress = b"""[{"id": 7, "date": "2026-11-30T11:00:00", "date_gmt": "2026-11-30T10:00:00",
+      "link": "https://n.example/2026/11/30/h20/", "title": {"rendered": "H20 &#8211; again"}}]"""
+    entry = parse_feed(wordpress, url="https://n.example/wp-json/wp/v2/posts").entries[0]
+    assert (entry.title, entry.published) == ("H20 – again", datetime(2026, 11, 30, 10, tzinfo=UTC))
+    compact = b"""{"list": [
+      {"link": "https://n.example/1", "time": "202611301030", "title": "Sales < $5B, margin > 50%"},
+      {"link": "https://n.example/2", "time": "20261130"},
+      {"link": "https://n.example/3", "time": 42}]}"""
+    entries = parse_feed(compact, url="https://n.example/").entries
+    assert [e.published for e in entries] == [
+        datetime(2026, 11, 30, 10, 30, tzinfo=UTC),
+        datetime(2026, 11, 30, tzinfo=UTC),
+        None,  # a count, not a time
+    ]
+    assert entries[0].title == "Sales < $5B, margin > 50%"
+
+
+def test_json_detection_charset_and_jsonp_forms() -> None:
+    # a feed served as application/json is still a feed
+    assert parse_feed(RSS, url="https://n.example/f", content_type="application/json").kind == (
+        "rss20"
+    )
+    gbk = '{"data": [{"url": "https://n.example/a", "title": "芯片"}]}'.encode("gbk")
+    listing = parse_feed(
+        gbk, url="https://n.example/", content_type="application/json; charset=GBK"
+    )
+    assert listing.entries[0].title == "芯片"
+    for wrapped in (
+        b'try{cb({"data": [{"url": "https://n.example/a"}]});}catch(e){};',
+        b'/**/ typeof cb === \'function\' && cb([{"url": "https://n.example/a"}]);',
+        b'cb({"data": [{"url": "https://n.example/a"}]}) // served by the API',
+    ):
+        assert [e.url for e in parse_feed(wrapped, url="https://n.example/").entries] == [
+            "https://n.example/a"
+        ], wrapped
+
+
 def test_html_page_is_not_a_feed() -> None:
     with pytest.raises(ListingError, match="not a feed"):
         parse_feed(b"<html><body><p>Hello</p></body></html>", url="https://n.example/")

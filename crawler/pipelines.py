@@ -69,9 +69,6 @@ class ExtractPipeline:
         sources = {s.name: s for s in job.sources} if job is not None else {}
         return cls(workers, sources)
 
-    def open_spider(self) -> None:
-        self.pool = self._new_pool()
-
     def close_spider(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
@@ -89,7 +86,8 @@ class ExtractPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, RawPage):
             return item
-        assert self.pool is not None
+        if self.pool is None:  # started by the first page: a run with none starts no workers
+            self.pool = self._new_pool()
         loop = asyncio.get_running_loop()
         job = loop.run_in_executor(self.pool, _extract, item.html, item.url, item.language_hint)
         try:

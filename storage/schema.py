@@ -21,16 +21,8 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.operations import Operations
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError
-from alembic.util import CommandError
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SAWarning, SQLAlchemyError
@@ -40,8 +32,18 @@ from storage.engine import display_url, make_engine, make_migration_engine, shar
 from storage.errors import StorageError
 from storage.models import NAMING_CONVENTION, Base
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+# Alembic (~70 ms to import, and its scripts to read) is imported where a database is
+# migrated or compared with the models: every command checks the schema before it
+# starts, and for a database at the head revision one query answers that.
 SCRIPT_LOCATION = "storage:migrations"
 INITIAL_REVISION = "0001"
+# The newest revision in storage/migrations/versions; tests/test_migrations.py checks
+# that it is Alembic's head, so a new migration cannot forget it.
+HEAD_REVISION = "0007"
 UPGRADE_HINT = "run `chipwatch db upgrade`"
 
 
@@ -123,6 +125,8 @@ class Upgrade:
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's config for chipwatch's migrations; the connection they run in is passed
     to env.py as ``attributes["connection"]``."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     if connection is not None:
@@ -132,13 +136,18 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 @cache
 def _scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
 def head_revision() -> str:
-    head = _scripts().get_current_head()
-    assert head is not None, "storage/migrations/versions has no revision"
-    return head
+    return HEAD_REVISION
+
+
+def script_head() -> str | None:
+    """The head revision as Alembic reads it from the migration scripts."""
+    return _scripts().get_current_head()
 
 
 def is_fresh_file(url: str) -> bool:
@@ -190,6 +199,9 @@ def upgrade(url: str) -> Upgrade:
 
 
 def _upgrade(url: str, fresh: bool) -> Upgrade:
+    from alembic import command
+    from alembic.util import CommandError
+
     engine = make_migration_engine(url)
     try:
         with engine.begin() as conn:
@@ -248,6 +260,9 @@ EXPRESSION_INDEXES = frozenset({"ix_articles_newest"})
 def schema_differences(conn: Connection) -> list[Any]:
     """What differs between the database and the models (Alembic's autogenerate diff),
     leaving out the full-text indexes and the indexes on expressions."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
     context = MigrationContext.configure(
         conn,
         opts={
@@ -281,16 +296,12 @@ def _status(url: str, conn: Connection) -> SchemaStatus:
     head = head_revision()
     tables = set(inspect(conn).get_table_names())
     if "alembic_version" in tables:
-        current = MigrationContext.configure(conn).get_current_revision()
+        current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         if current == head:
             return SchemaStatus(url, "current", current, head)
         if current is None:  # migrated down to the base: every table dropped
             return SchemaStatus(url, "behind", None, head)
-        try:
-            known = _scripts().get_revision(current) is not None
-        except (CommandError, RevisionError):
-            known = False
-        return SchemaStatus(url, "behind" if known else "unknown", current, head)
+        return SchemaStatus(url, "behind" if _is_known(current) else "unknown", current, head)
     ours = {table.name for table in Base.metadata.sorted_tables}
     others = sorted(t for t in tables - ours if not fts.is_fts_table(t))
     if not tables:
@@ -298,6 +309,16 @@ def _status(url: str, conn: Connection) -> SchemaStatus:
     if ours <= tables or (tables & ours and not others):
         return SchemaStatus(url, "legacy", None, head)
     return SchemaStatus(url, "foreign", None, head, tuple(others))
+
+
+def _is_known(revision: str) -> bool:
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    try:
+        return _scripts().get_revision(revision) is not None
+    except (CommandError, RevisionError):
+        return False
 
 
 def _adopt_legacy(url: str, conn: Connection) -> None:
@@ -309,6 +330,9 @@ def _adopt_legacy(url: str, conn: Connection) -> None:
     the names the convention gives, and the full-text index, whose triggers go with the
     old `articles`, is installed again and refilled. Then the schema must equal the
     models' exactly; otherwise the transaction is rolled back and nothing changed."""
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
     if conn.dialect.name == "sqlite":
         operations = Operations(MigrationContext.configure(conn))
         ours = {table.name for table in Base.metadata.sorted_tables}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,11 +37,31 @@ from storage import (
     upgrade,
 )
 from storage.engine import make_migration_engine
-from storage.schema import EXPRESSION_INDEXES, alembic_config, schema_differences
+from storage.schema import EXPRESSION_INDEXES, alembic_config, schema_differences, script_head
 from tests.conftest import FAST_CRAWL, source_block, write_config
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 HEAD = head_revision()
+
+
+def test_the_head_revision_constant_is_alembics_head() -> None:
+    """A database at HEAD_REVISION is taken as current without Alembic: the constant must
+    name the newest migration script."""
+    assert script_head() == HEAD
+
+
+def test_checking_the_schema_does_not_import_alembic(tmp_path: Path) -> None:
+    """Every command checks the schema first; for a current database that is one query,
+    not Alembic's import and its scripts (~80 ms of each command's start)."""
+    url = url_of(tmp_path / "c.db")
+    upgrade(url)
+    script = (
+        "import sys; from storage import require_current; "
+        f"require_current({url!r}); print(any(m.startswith('alembic') for m in sys.modules))"
+    )
+    checked = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.strip() == "False"
 
 
 def url_of(path: Path) -> str:

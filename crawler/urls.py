@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-import tldextract
 from courlan import normalize_url
+
+if TYPE_CHECKING:
+    import tldextract
 
 
 # A crawl canonicalises each listed URL (to request it) and keys it (to look it up and
@@ -89,11 +92,17 @@ def same_site(a: str | None, b: str | None) -> bool:
 
 
 def _registrable(host: str) -> str:
-    return _EXTRACT(host).top_domain_under_public_suffix
+    return _extractor()(host).top_domain_under_public_suffix
 
 
-# suffix_list_urls=(): the snapshot shipped with tldextract; a crawl never goes online
-# for it, and never writes a cache.
-_EXTRACT = tldextract.TLDExtract(
-    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
-)
+@cache
+def _extractor() -> tldextract.TLDExtract:
+    """Made on first use: tldextract (with requests) takes ~40 ms to import and its
+    suffix list ~20 ms to read, which a run that compares no two hosts never needs.
+    suffix_list_urls=(): the snapshot shipped with tldextract; a crawl never goes online
+    for it, and never writes a cache."""
+    import tldextract
+
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+    )

@@ -36,6 +36,18 @@ STARTER_SOURCES: list[tuple[str, str, list[str]]] = [
         "en",
         ["https://search.cnbc.com/rs/search/combinedcms/view.xml?partnerId=wrss01&id=19854910"],
     ),
+    # The export rules themselves: the Commerce Department's Bureau of Industry and
+    # Security (Entity List, advanced-computing controls), final and proposed rules, from
+    # the Federal Register's public JSON API (public domain, no key).
+    (
+        "Federal Register (BIS rules)",
+        "en",
+        [
+            "https://www.federalregister.gov/api/v1/documents.json?per_page=50&order=newest"
+            "&conditions%5Bagencies%5D%5B%5D=industry-and-security-bureau"
+            "&conditions%5Btype%5D%5B%5D=RULE&conditions%5Btype%5D%5B%5D=PRORULE"
+        ],
+    ),
 ]
 
 

@@ -10,6 +10,7 @@ import json
 import re
 import struct
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -351,6 +352,28 @@ def sitemaps_from_robots(body: bytes) -> tuple[str, ...]:
     text = body.decode("utf-8", errors="replace")
     found = re.findall(r"(?im)^\s*sitemap\s*:\s*(\S+)", text)
     return tuple(u for u in found if is_http_url(u))
+
+
+# Pages rendered by JavaScript (Next.js, Nuxt, Wix, …) carry their article list as JSON
+# in a <script>, not as <a href>: quoted absolute URLs and site paths, with JSON's `\/`
+# and `\u002F` for slashes.
+_SCRIPT_URL_RE = re.compile(r"""["']((?:https?:)?//[^"'\s<>\\]+|/[^"'\s<>\\]*)["']""")
+_JSON_SLASH_RE = re.compile(r"\\/|\\u002[fF]")
+
+
+def script_links(scripts: Iterable[str], base: str, follow: re.Pattern[str]) -> list[str]:
+    """The article links a page's scripts hold: quoted URLs and paths, resolved against
+    the page, that `follow` matches (searched in the absolute URL, as for <a> links)."""
+    found: dict[str, None] = {}
+    for script in scripts:
+        for candidate in _SCRIPT_URL_RE.findall(_JSON_SLASH_RE.sub("/", script)):
+            try:
+                link = urljoin(base, html.unescape(candidate))
+            except ValueError:  # e.g. "//[" : not a URL
+                continue
+            if follow.search(link) and is_http_url(link):
+                found[link] = None
+    return list(found)
 
 
 def parse_w3c_date(value: str | None) -> datetime | None:

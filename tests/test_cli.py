@@ -334,6 +334,27 @@ def test_a_json_feed_is_read_like_any_feed(tmp_path: Path, server: NewsServer) -
     assert urls == {f"{base}{a.url_path}" for a in DEMO_ARTICLES}
 
 
+def test_a_page_rendered_by_javascript_gives_its_articles(
+    tmp_path: Path, server: NewsServer
+) -> None:
+    """A section page with no article <a> links, its list in a JSON script (as Next.js
+    serves one): checked and crawled like any section page."""
+    base = server.base_url
+    path = write_config(
+        tmp_path,
+        FAST_CRAWL + source_block("App", pages=[f"{base}/app/neu/"], follow=ARTICLE_PATTERN),
+    )
+    checked = chipwatch(path, "sources", "check", "--json")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    [result] = [json.loads(line) for line in checked.stdout.splitlines()]
+    assert result["what"] == f"section page, {len(DEMO_ARTICLES)} article links"
+    crawled = chipwatch(path, "crawl")
+    assert crawled.returncode == 0, crawled.stderr
+    exported = chipwatch(path, "export", "--format", "jsonl")
+    urls = {json.loads(line)["url"] for line in exported.stdout.splitlines()}
+    assert urls == {f"{base}{a.url_path}" for a in DEMO_ARTICLES}
+
+
 def test_scrapy_commands_work_from_the_repository_root(tmp_path: Path, server: NewsServer) -> None:
     path = demo_config(tmp_path, server.base_url)
     env = {"CHIPWATCH_CONFIG": str(path), "PATH": str(Path(sys.executable).parent)}

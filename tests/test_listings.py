@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -12,6 +13,7 @@ from crawler.listings import (
     parse_feed,
     parse_sitemap,
     parse_w3c_date,
+    script_links,
     sitemaps_from_robots,
 )
 
@@ -222,6 +224,27 @@ def test_json_detection_charset_and_jsonp_forms() -> None:
         assert [e.url for e in parse_feed(wrapped, url="https://n.example/").entries] == [
             "https://n.example/a"
         ], wrapped
+
+
+def test_links_a_script_rendered_page_holds() -> None:
+    """Next.js/Nuxt/Wix pages list their articles in JSON: paths and URLs in quotes,
+    slashes escaped as `\\/` or `\\u002F`; only what `follow` matches counts."""
+    scripts = [
+        '{"props":{"items":[{"href":"\\/news\\/2026\\/11\\/h20.html","title":"H20"},'
+        '{"url":"https:\\u002F\\u002Fwww.n.example\\u002Fnews\\u002F2026\\u002F11\\u002Fascend.html"},'
+        '{"image":"\\/img\\/h20.png"},{"href":"//www.n.example/news/2026/11/smic.html"},'
+        '{"href":"\\/news\\/2026\\/11\\/h20.html"}]}}',
+        "window.__STATE__ = {path: '/news/2026/11/mtt.html?ref=a&amp;b=1', bad: '//['};",
+        'var other = "https://elsewhere.example/about";',
+    ]
+    follow = re.compile(r"/news/\d{4}/\d{2}/[^/]+\.html")
+    assert script_links(scripts, "https://www.n.example/app/", follow) == [
+        "https://www.n.example/news/2026/11/h20.html",
+        "https://www.n.example/news/2026/11/ascend.html",
+        "https://www.n.example/news/2026/11/smic.html",
+        "https://www.n.example/news/2026/11/mtt.html?ref=a&b=1",
+    ]
+    assert script_links(["no links here"], "https://www.n.example/", follow) == []
 
 
 def test_html_page_is_not_a_feed() -> None:

@@ -730,6 +730,24 @@ def _html_listing(ctx: _Ctx, page: str) -> _Resource:
     return _listing_resource(ctx, page.encode("utf-8"), "text/html; charset=utf-8")
 
 
+def _script_rendered_listing(ctx: _Ctx) -> str:
+    """A section page as a JavaScript framework serves it: no article <a> links, the list
+    in a JSON script (Next.js's __NEXT_DATA__, slashes escaped as JSON may write them)."""
+    items = [
+        {"title": a.title, "href": a.url_path, "published": _iso(a.published)}
+        for a in ctx.newest_first[:PAGE_SIZE]
+    ]
+    data = json.dumps({"props": {"pageProps": {"items": items}}}, ensure_ascii=False)
+    data = data.replace("/", "\\/")
+    return (
+        '<!DOCTYPE html>\n<html lang="de"><head><meta charset="utf-8">'
+        f"<title>{_e(ctx.name)}</title></head>\n"
+        '<body><div id="__next"></div>\n'
+        f'<script id="__NEXT_DATA__" type="application/json">{data}'
+        "</script>\n</body></html>\n"
+    )
+
+
 def _topic_pages(ctx: _Ctx, topic: str, extra: str) -> dict[str, _Resource]:
     """Page 1 under the bare path, further pages under 'path?page=N' keys."""
     path = f"/thema/{topic}/"
@@ -1207,6 +1225,7 @@ def _build_routes(ctx: _Ctx, extras: dict[str, SiteArticle]) -> _Routes:
         extra = _trap_links_html(ctx) if ctx.traps and topic == "chips" else ""
         resources.update(_topic_pages(ctx, topic, extra))
     resources.update(_author_pages(ctx))
+    resources["/app/neu/"] = _html_listing(ctx, _script_rendered_listing(ctx))
     for slug in _INFO_PAGES:
         resources[f"/{slug}"] = _info_page(ctx, slug)
     _add_machine_readable(ctx, resources)

@@ -10,7 +10,6 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response
-from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
 from crawler.listings import (
@@ -20,7 +19,7 @@ from crawler.listings import (
     parse_sitemap,
     sitemaps_from_robots,
 )
-from crawler.spiders.news import NewsSpider, classify_failure
+from crawler.spiders.news import NewsSpider, classify_failure, page_links
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ class CheckSpider(NewsSpider):
                 if not isinstance(response, HtmlResponse) or source.follow is None:
                     yield self._result(response, False, "not an HTML page")
                     return
-                links = LinkExtractor(allow=(source.follow,), unique=True).extract_links(response)
+                links, _ = page_links(response, source.follow)
                 yield self._result(
                     response, bool(links), f"section page, {len(links)} article links", len(links)
                 )

@@ -45,6 +45,7 @@ from crawler.listings import (
     gunzipped,
     parse_feed,
     parse_sitemap,
+    script_links,
     sitemaps_from_robots,
 )
 from crawler.middlewares import KNOWN_CHECKED, NOT_HTTP
@@ -419,14 +420,8 @@ class NewsSpider(Spider):
                 response, source, "not_html", f"page {response.url}: not an HTML page"
             )
             return
-        links = LinkExtractor(allow=(source.follow,), unique=True).extract_links(response)
-        # LinkExtractor keeps file: and ftp: links; a page must never lead us there.
-        entries = [
-            ListingEntry(url=link.url, title=link.text.strip() or None)
-            for link in links
-            if is_http_url(link.url)
-        ]
-        if rejected := len(links) - len(entries):
+        entries, rejected = page_links(response, source.follow)
+        if rejected:
             counters.inc(self.crawler.stats, source.name, "skipped:invalid_item", rejected)
         yield self._poll(response.meta, ok=True, links=[e.url for e in entries])
         yield from self.article_requests(entries, source)
@@ -628,6 +623,27 @@ def _headers(response: Response) -> dict[str, str]:
         name.decode("latin-1").lower(): ", ".join(v.decode("latin-1") for v in values)
         for name, values in response.headers.items()
     }
+
+
+def page_links(response: HtmlResponse, follow: re.Pattern[str]) -> tuple[list[ListingEntry], int]:
+    """A section page's article links: its <a href> that `follow` matches (with their
+    text as title), then those only its scripts hold (a page rendered by JavaScript).
+    Also how many matching links were not http(s): LinkExtractor keeps file: and ftp:
+    links, and a page must never lead the crawl there."""
+    links = LinkExtractor(allow=(follow,), unique=True).extract_links(response)
+    entries = [
+        ListingEntry(url=link.url, title=link.text.strip() or None)
+        for link in links
+        if is_http_url(link.url)
+    ]
+    seen = {e.url for e in entries}
+    scripts = response.xpath("//script/text()").getall()
+    entries += [
+        ListingEntry(url=url)
+        for url in script_links(scripts, response.url, follow)
+        if url not in seen
+    ]
+    return entries, sum(1 for link in links if not is_http_url(link.url))
 
 
 def _header(response: Response, name: bytes) -> str | None:

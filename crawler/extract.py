@@ -12,6 +12,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -120,14 +121,19 @@ def canonical_link(page: str) -> str | None:
     """The href of the page's first `<link rel="canonical">`, as written (relative or
     not). A scan of the <link> tags rather than a parsed document: this runs for every
     page, and a DOM of a 150 KB page is what the extraction worker builds once already."""
-    for tag in _LINK_TAG_RE.finditer(page):
-        attrs = {
-            name.lower(): html.unescape(value.strip("\"'"))
-            for name, value in _ATTR_RE.findall(tag.group())
-        }
+    for attrs in link_tags(page):
         if "canonical" in attrs.get("rel", "").lower().split() and attrs.get("href"):
             return attrs["href"].strip()
     return None
+
+
+def link_tags(page: str) -> Iterator[dict[str, str]]:
+    """The attributes of each `<link>` tag, names lower-cased, values unescaped."""
+    for tag in _LINK_TAG_RE.finditer(page):
+        yield {
+            name.lower(): html.unescape(value.strip("\"'"))
+            for name, value in _ATTR_RE.findall(tag.group())
+        }
 
 
 def normalize_text(text: str) -> str:

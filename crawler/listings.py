@@ -22,6 +22,7 @@ from lxml import etree
 from scrapy.utils.gz import gunzip
 
 from crawler.errors import CrawlError
+from crawler.extract import link_tags
 from crawler.urls import is_http_url
 
 
@@ -69,6 +70,8 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False)
     # .get: feedparser leaves `version` unset on some inputs, and attribute access raises
     if not parsed.get("version") and not parsed.get("entries"):
+        if _HTML_START_RE.match(body):
+            raise ListingError(f"not a feed: {_html_page(body, url)}")
         reason = parsed.get("bozo_exception") or "no RSS or Atom root element"
         raise ListingError(f"not a feed: {reason}")
     entries: list[ListingEntry] = []
@@ -258,6 +261,31 @@ def _json_date(item: dict[str, Any]) -> datetime | None:
         if isinstance(value, str) and (parsed := parse_w3c_date(value)) is not None:
             return parsed
     return None
+
+
+# an HTML document's start: a BOM, comments and white space before <!DOCTYPE html> or <html>
+_HTML_START_RE = re.compile(
+    rb"\s*(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype html|html)\b", re.I | re.S
+)
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
+
+
+def _html_page(body: bytes, url: str) -> str:
+    """What to say of an HTML page given as a feed: the feeds it names in its
+    `<link rel="alternate">` tags (feed autodiscovery), for the user to list instead."""
+    page = body[:300_000].decode("utf-8", errors="replace")
+    feeds = [
+        urljoin(url, attrs["href"].strip())
+        for attrs in link_tags(page)
+        if "alternate" in attrs.get("rel", "").lower().split()
+        and attrs.get("type", "").lower().strip() in _FEED_TYPES
+        and attrs.get("href", "").strip()
+    ]
+    if not feeds:
+        return "an HTML page that names no feed"
+    named = list(dict.fromkeys(feeds))[:3]
+    which = "the feed" if len(named) == 1 else "one of the feeds"
+    return f"an HTML page; list {which} it names in `feeds`: {', '.join(named)}"
 
 
 def _entry_link(item: Any) -> str | None:

@@ -248,8 +248,24 @@ def test_links_a_script_rendered_page_holds() -> None:
 
 
 def test_html_page_is_not_a_feed() -> None:
-    with pytest.raises(ListingError, match="not a feed"):
+    with pytest.raises(ListingError, match="not a feed: an HTML page that names no feed"):
         parse_feed(b"<html><body><p>Hello</p></body></html>", url="https://n.example/")
+
+
+def test_an_html_page_given_as_a_feed_names_the_feeds_it_links() -> None:
+    """Feed autodiscovery: a site's front page configured in `feeds` gets the message to
+    list the feed its <link rel="alternate"> tags name instead."""
+    page = b"""\xef\xbb\xbf<!-- cms --><!DOCTYPE html><html><head>
+    <link rel="alternate" hreflang="en" href="/en/">
+    <link rel="alternate" type="application/rss+xml" title="News" href="/feed/">
+    <link rel='alternate' type='application/atom+xml' href='https://n.example/atom.xml'>
+    </head><body><a href="/news/1.html">One</a></body></html>"""
+    with pytest.raises(ListingError) as failure:
+        parse_feed(page, url="https://n.example/news/", content_type="text/html")
+    assert str(failure.value) == (
+        "not a feed: an HTML page; list one of the feeds it names in `feeds`: "
+        "https://n.example/feed/, https://n.example/atom.xml"
+    )
 
 
 NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>

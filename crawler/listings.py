@@ -72,6 +72,8 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
     if not parsed.get("version") and not parsed.get("entries"):
         if _HTML_START_RE.match(body):
             raise ListingError(f"not a feed: {_html_page(body, url)}")
+        if _SITEMAP_ROOT_RE.search(body[:4096]):
+            raise ListingError("not a feed: a sitemap (list it in `sitemaps`)")
         reason = parsed.get("bozo_exception") or "no RSS or Atom root element"
         raise ListingError(f"not a feed: {reason}")
     entries: list[ListingEntry] = []
@@ -268,6 +270,8 @@ _HTML_START_RE = re.compile(
     rb"\s*(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype html|html)\b", re.I | re.S
 )
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
+_SITEMAP_ROOT_RE = re.compile(rb"<(?:\w+:)?(?:urlset|sitemapindex)\b")
+_FEED_ROOTS = ("rss", "feed", "RDF")
 
 
 def _html_page(body: bytes, url: str) -> str:
@@ -352,6 +356,8 @@ def parse_sitemap(body: bytes) -> ParsedListing:
             if (loc := _text(el, "loc")) and is_http_url(loc)
         ]
         return ParsedListing(kind=kind, sitemaps=tuple(children))
+    if kind in _FEED_ROOTS:
+        raise ListingError(f"not a sitemap: a feed, root element <{kind}> (list it in `feeds`)")
     if kind != "urlset":
         raise ListingError(f"not a sitemap: root element <{kind}>")
     entries: list[ListingEntry] = []

@@ -268,6 +268,15 @@ def test_an_html_page_given_as_a_feed_names_the_feeds_it_links() -> None:
     )
 
 
+def test_a_sitemap_in_feeds_and_a_feed_in_sitemaps_say_where_they_belong() -> None:
+    with pytest.raises(ListingError, match=r"not a feed: a sitemap \(list it in `sitemaps`\)"):
+        parse_feed(NEWS_SITEMAP, url="https://n.example/sitemap.xml")
+    with pytest.raises(ListingError, match=r"not a sitemap: a feed, root element <rss>.*`feeds`"):
+        parse_sitemap(RSS)
+    with pytest.raises(ListingError, match=r"root element <feed> \(list it in `feeds`\)"):
+        parse_sitemap(ATOM)
+
+
 NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
         xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">

@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 from dateutil.parser import isoparse
 from lxml import etree
+from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.utils.gz import gunzip
 
 from crawler.errors import CrawlError
@@ -70,7 +71,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False)
     # .get: feedparser leaves `version` unset on some inputs, and attribute access raises
     if not parsed.get("version") and not parsed.get("entries"):
-        if _HTML_START_RE.match(body):
+        if _is_html(body):
             raise ListingError(f"not a feed: {_html_page(body, url)}")
         if _SITEMAP_ROOT_RE.search(body[:4096]):
             raise ListingError("not a feed: a sitemap (list it in `sitemaps`)")
@@ -265,10 +266,24 @@ def _json_date(item: dict[str, Any]) -> datetime | None:
     return None
 
 
-# an HTML document's start: a BOM, comments and white space before <!DOCTYPE html> or <html>
-_HTML_START_RE = re.compile(
-    rb"\s*(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype html|html)\b", re.I | re.S
-)
+_XML_DECLARATION = re.compile(rb"<\?xml[^>]{0,200}\?>")
+
+
+def _is_html(body: bytes) -> bool:
+    """An HTML (or XHTML) document: after a BOM, white space, an XML declaration and
+    comments, <!DOCTYPE html> or <html>. Read from the first 8 KB, without a regular
+    expression that could backtrack over a long run of white space or comments."""
+    head = body[:8192].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if declaration := _XML_DECLARATION.match(head):
+        head = head[declaration.end() :].lstrip()
+    while head.startswith(b"<!--"):
+        end = head.find(b"-->")
+        if end < 0:
+            return False
+        head = head[end + 3 :].lstrip()
+    return head[:14].lower().startswith((b"<!doctype html", b"<html"))
+
+
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 _SITEMAP_ROOT_RE = re.compile(rb"<(?:\w+:)?(?:urlset|sitemapindex)\b")
 _FEED_ROOTS = ("rss", "feed", "RDF")
@@ -278,13 +293,17 @@ def _html_page(body: bytes, url: str) -> str:
     """What to say of an HTML page given as a feed: the feeds it names in its
     `<link rel="alternate">` tags (feed autodiscovery), for the user to list instead."""
     page = body[:300_000].decode("utf-8", errors="replace")
-    feeds = [
-        urljoin(url, attrs["href"].strip())
-        for attrs in link_tags(page)
-        if "alternate" in attrs.get("rel", "").lower().split()
-        and attrs.get("type", "").lower().strip() in _FEED_TYPES
-        and attrs.get("href", "").strip()
-    ]
+    feeds = []
+    for attrs in link_tags(page):
+        media_type = attrs.get("type", "").split(";")[0].strip().lower()
+        if "alternate" not in attrs.get("rel", "").lower().split() or media_type not in _FEED_TYPES:
+            continue
+        try:
+            feed = urljoin(url, attrs.get("href", "").strip())
+        except ValueError:  # an href such as "//[x" is no URL
+            continue
+        if is_http_url(feed):
+            feeds.append(feed)
     if not feeds:
         return "an HTML page that names no feed"
     named = list(dict.fromkeys(feeds))[:3]
@@ -389,24 +408,45 @@ def sitemaps_from_robots(body: bytes) -> tuple[str, ...]:
 
 
 # Pages rendered by JavaScript (Next.js, Nuxt, Wix, …) carry their article list as JSON
-# in a <script>, not as <a href>: quoted absolute URLs and site paths, with JSON's `\/`
-# and `\u002F` for slashes.
+# in a <script>, not as <a href>: quoted absolute URLs and site paths, with JSON's `\/`,
+# `\u002F` and `\u0026` for "/" and "&".
 _SCRIPT_URL_RE = re.compile(r"""["']((?:https?:)?//[^"'\s<>\\]+|/[^"'\s<>\\]*)["']""")
-_JSON_SLASH_RE = re.compile(r"\\/|\\u002[fF]")
+_JSON_ESCAPES = {"\\/": "/", "\\u002F": "/", "\\u002f": "/", "\\u0026": "&"}
+_JSON_ESCAPE_RE = re.compile("|".join(re.escape(e) for e in _JSON_ESCAPES))
+# a template or a route pattern, not a URL: "/news/${slug}", "{{ url }}", "/news/[slug]"
+_PLACEHOLDER_RE = re.compile(r"\$\{|\{\{|[\[\]{}]")
+_SKIPPED_EXTENSIONS = frozenset("." + e for e in IGNORED_EXTENSIONS) | {".js", ".json", ".map"}
+# more distinct candidates than an article list holds: a page's scripts are read up to this
+MAX_SCRIPT_CANDIDATES = 5_000
 
 
 def script_links(scripts: Iterable[str], base: str, follow: re.Pattern[str]) -> list[str]:
     """The article links a page's scripts hold: quoted URLs and paths, resolved against
-    the page, that `follow` matches (searched in the absolute URL, as for <a> links)."""
-    found: dict[str, None] = {}
+    the page, that `follow` matches (searched in the absolute URL, as for <a> links);
+    like Scrapy's LinkExtractor, never a file by its extension (images, scripts, …) nor
+    a URL with an invalid port; template placeholders are skipped."""
+    candidates: dict[str, None] = {}
     for script in scripts:
-        for candidate in _SCRIPT_URL_RE.findall(_JSON_SLASH_RE.sub("/", script)):
-            try:
-                link = urljoin(base, html.unescape(candidate))
-            except ValueError:  # e.g. "//[" : not a URL
-                continue
-            if follow.search(link) and is_http_url(link):
-                found[link] = None
+        text = _JSON_ESCAPE_RE.sub(lambda m: _JSON_ESCAPES[m[0]], script)
+        for candidate in _SCRIPT_URL_RE.findall(text):
+            candidates[candidate] = None
+            if len(candidates) >= MAX_SCRIPT_CANDIDATES:
+                break
+    found: dict[str, None] = {}
+    for candidate in candidates:
+        if _PLACEHOLDER_RE.search(candidate):
+            continue
+        try:
+            link = urljoin(base, candidate.replace("&amp;", "&"))
+            parts = urlsplit(link)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not one
+        except ValueError:  # e.g. "//a:99999/…": not a URL
+            continue
+        suffix = parts.path.rsplit("/", 1)[-1].rpartition(".")
+        if suffix[1] and "." + suffix[2].lower() in _SKIPPED_EXTENSIONS:
+            continue
+        if follow.search(link) and is_http_url(link):
+            found[link] = None
     return list(found)
 
 

@@ -296,9 +296,15 @@ def _status(url: str, conn: Connection) -> SchemaStatus:
     head = head_revision()
     tables = set(inspect(conn).get_table_names())
     if "alembic_version" in tables:
-        current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        if current == head:
-            return SchemaStatus(url, "current", current, head)
+        versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        if versions == [head]:
+            return SchemaStatus(url, "current", head, head)
+        if len(versions) > 1:  # branches, or another application's Alembic history
+            return SchemaStatus(url, "unknown", ", ".join(map(str, versions)), head)
+        # behind or unknown: as Alembic reads it
+        from alembic.runtime.migration import MigrationContext
+
+        current = MigrationContext.configure(conn).get_current_revision()
         if current is None:  # migrated down to the base: every table dropped
             return SchemaStatus(url, "behind", None, head)
         return SchemaStatus(url, "behind" if _is_known(current) else "unknown", current, head)

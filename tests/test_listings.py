@@ -277,6 +277,43 @@ def test_a_sitemap_in_feeds_and_a_feed_in_sitemaps_say_where_they_belong() -> No
         parse_sitemap(ATOM)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\n" * 20_000 + b"Service unavailable",
+        b"<!-- c -->\n" * 30 + b"<head><title>x</title></head>",
+        b'<!DOCTYPE html><html><head><link rel="alternate" type="application/rss+xml" '
+        b'href="//[bad"></head></html>',
+    ],
+)
+def test_odd_pages_given_as_feeds_fail_in_one_line(body: bytes) -> None:
+    with pytest.raises(ListingError, match="not a feed"):
+        parse_feed(body, url="https://n.example/")
+
+
+def test_xhtml_with_comments_and_typed_feed_links_is_recognised() -> None:
+    page = (
+        b'<?xml version="1.0" encoding="utf-8"?>\n<!-- a -->\n<!-- b -->\n<!DOCTYPE html>'
+        b'<html xmlns="http://www.w3.org/1999/xhtml"><head><link rel="alternate" '
+        b'type="application/atom+xml; charset=utf-8" href="/atom.xml"/></head></html>'
+    )
+    with pytest.raises(ListingError, match="in `feeds`: https://n.example/atom.xml$"):
+        parse_feed(page, url="https://n.example/")
+
+
+def test_script_links_skip_what_is_no_article() -> None:
+    follow = re.compile(r"/news/")
+    scripts = [
+        '{"a": "/news/hero.jpg", "b": "https:\\/\\/n.example\\/news\\/app.js?v=1",'
+        ' "c": "/news/${slug}-1.html", "page": "/news/[slug]", "d": "//a:99999/news/a-1.html",'
+        ' "e": "/news/x-1.html?id=5&region=eu&copy=2", "f": "/news/y-2.html?a=1\\u0026b=2"}'
+    ]
+    assert script_links(scripts, "https://n.example/", follow) == [
+        "https://n.example/news/x-1.html?id=5&region=eu&copy=2",
+        "https://n.example/news/y-2.html?a=1&b=2",
+    ]
+
+
 NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
         xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">

@@ -64,6 +64,20 @@ def test_checking_the_schema_does_not_import_alembic(tmp_path: Path) -> None:
     assert checked.stdout.strip() == "False"
 
 
+def test_a_version_table_with_several_rows_is_not_taken_for_current(tmp_path: Path) -> None:
+    """Two rows in alembic_version (another application's Alembic history in the same
+    schema, or branches): not this chipwatch's head, whatever the first row says."""
+    url = url_of(tmp_path / "two.db")
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0003')"))
+    engine.dispose()
+    status = schema_status(url)
+    assert (status.state, status.up_to_date) == ("unknown", False)
+    assert sorted((status.current or "").split(", ")) == sorted([HEAD, "0003"])
+
+
 def url_of(path: Path) -> str:
     return f"sqlite:///{path}"
 

@@ -428,10 +428,10 @@ def script_links(scripts: Iterable[str], base: str, follow: re.Pattern[str]) -> 
     candidates: dict[str, None] = {}
     for script in scripts:
         text = _JSON_ESCAPE_RE.sub(lambda m: _JSON_ESCAPES[m[0]], script)
-        for candidate in _SCRIPT_URL_RE.findall(text):
-            candidates[candidate] = None
+        for match in _SCRIPT_URL_RE.finditer(text):
             if len(candidates) >= MAX_SCRIPT_CANDIDATES:
                 break
+            candidates[match[1]] = None
     found: dict[str, None] = {}
     for candidate in candidates:
         if _PLACEHOLDER_RE.search(candidate):

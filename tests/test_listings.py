@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crawler.listings import (
+    MAX_SCRIPT_CANDIDATES,
     ListingError,
     parse_feed,
     parse_sitemap,
@@ -312,6 +313,15 @@ def test_script_links_skip_what_is_no_article() -> None:
         "https://n.example/news/x-1.html?id=5&region=eu&copy=2",
         "https://n.example/news/y-2.html?a=1&b=2",
     ]
+
+
+def test_script_links_read_at_most_the_cap_over_all_scripts() -> None:
+    """A page whose scripts hold more distinct quoted paths than an article list does is
+    read up to MAX_SCRIPT_CANDIDATES of them, however they are spread over its scripts."""
+    scripts = [f'"/news/{i}.html"' for i in range(MAX_SCRIPT_CANDIDATES + 50)]
+    found = script_links(scripts, "https://n.example/", re.compile(r"/news/"))
+    assert len(found) == MAX_SCRIPT_CANDIDATES
+    assert found[0] == "https://n.example/news/0.html"
 
 
 NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>

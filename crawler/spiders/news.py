@@ -636,6 +636,7 @@ def page_links(response: HtmlResponse, follow: re.Pattern[str]) -> tuple[list[Li
         for link in links
         if is_http_url(link.url)
     ]
+    rejected = len(links) - len(entries)
     seen = {e.url for e in entries}
     scripts = response.xpath("//script/text()").getall()
     entries += [
@@ -643,7 +644,7 @@ def page_links(response: HtmlResponse, follow: re.Pattern[str]) -> tuple[list[Li
         for url in script_links(scripts, response.url, follow)
         if url not in seen
     ]
-    return entries, sum(1 for link in links if not is_http_url(link.url))
+    return entries, rejected
 
 
 def _header(response: Response, name: bytes) -> str | None:

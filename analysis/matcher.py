@@ -12,7 +12,8 @@ for in that field. Adding rules costs little per article.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
@@ -103,6 +104,11 @@ class Match:
 _WHOLE, _DE, _EN = "surface", "de", "en"
 _WILDCARDS = (PREFIX, SUFFIX, INFIX)
 Slot = tuple[int, ...]  # pattern ids any of which may stand at one token position
+# What the scan of an article finds: its vocabulary's stems that some pattern is, as
+# stored (a bare or a marked stem, see DE_ONLY), and the needles found in its words,
+# marked so that they never equal a stem (tokens have no colon).
+Key = str
+_FOUND_IN_WORDS = "w:"
 
 
 def _needle(kind: str, text: str) -> tuple[str, str]:
@@ -117,33 +123,63 @@ def _needle(kind: str, text: str) -> tuple[str, str]:
 
 class _Hits:
     """Which patterns occur in one article. Most rules only ask whether a pattern is
-    present, which the vocabulary answers; token positions are worked out (by searching
-    that field for those patterns) only when a phrase, a NEAR or an explanation asks."""
+    present, which the vocabulary answers (`present` holds the keys found in it); token
+    positions are worked out (by searching that field for those patterns) only when a
+    phrase, a NEAR or an explanation asks."""
 
     # a plain class with slots: one is made per article and rule set, on the hot path
-    __slots__ = ("_positions", "analysed", "present", "ruleset")
+    __slots__ = ("_haystacks", "_positions", "_words", "analysed", "present", "ruleset")
 
     def __init__(self, ruleset: RuleSet, analysed: dict[str, Analyzed]) -> None:
         self.ruleset = ruleset
         self.analysed = analysed  # the fields with text
-        self.present: set[int] = set()  # patterns found in any field
+        self.present: AbstractSet[Key] = frozenset()  # keys found in any field
         self._positions: dict[tuple[str, int], list[int]] = {}
+        self._words: dict[str, list[str]] = {}  # a field's words, split when explaining
+        self._haystacks: dict[tuple[str, str], str] = {}  # a field's form, padded
 
     def slot_positions(self, field_name: str, slot: Slot) -> list[int]:
         analysed = self.analysed.get(field_name)
         if analysed is None:
             return []
         found: set[int] = set()
+        keys = self.ruleset.keys
         for pattern in slot:
-            if pattern in self.present:
+            if not keys[pattern].isdisjoint(self.present):
                 found.update(self._pattern_positions(field_name, analysed, pattern))
         return sorted(found)
+
+    def first_position(self, field_name: str, slot: Slot) -> int | None:
+        """Where the slot's first word stands in the field (explanations need no more)."""
+        analysed = self.analysed.get(field_name)
+        if analysed is None:
+            return None
+        first = None
+        keys = self.ruleset.keys
+        for pattern in slot:
+            if keys[pattern].isdisjoint(self.present):
+                continue
+            positions = self._positions.get((field_name, pattern))
+            if positions is None:
+                form, needle = self.ruleset.needles[pattern]
+                haystack = self._haystack(field_name, analysed, form)
+                start = haystack.find(needle)
+                positions = [haystack.count(" ", 0, start + 1) - 1] if start >= 0 else []
+            if positions and (first is None or positions[0] < first):
+                first = positions[0]
+        return first
+
+    def _haystack(self, field_name: str, analysed: Analyzed, form: str) -> str:
+        key = (field_name, form)
+        if key not in self._haystacks:
+            self._haystacks[key] = f" {getattr(analysed, form)} "
+        return self._haystacks[key]
 
     def _pattern_positions(self, field_name: str, analysed: Analyzed, pattern: int) -> list[int]:
         key = (field_name, pattern)
         if key not in self._positions:
             form, needle = self.ruleset.needles[pattern]
-            haystack = f" {getattr(analysed, form)} "
+            haystack = self._haystack(field_name, analysed, form)
             positions = []
             start = haystack.find(needle)
             counted_to = spaces = 0
@@ -157,8 +193,10 @@ class _Hits:
         return self._positions[key]
 
     def words(self, field_name: str) -> list[str]:
-        analysed = self.analysed.get(field_name)
-        return analysed.surface.split(" ") if analysed else []
+        if field_name not in self._words:
+            analysed = self.analysed.get(field_name)
+            self._words[field_name] = analysed.surface.split(" ") if analysed else []
+        return self._words[field_name]
 
 
 class RuleSet:
@@ -166,47 +204,47 @@ class RuleSet:
         self.rules = tuple(rules)
         self._pattern_ids: dict[tuple[str, str], int] = {}
         self._slots: dict[Term, tuple[Slot, ...]] = {}
-        self._by_rule: list[list[int]] = []
-        self._always: list[int] = []  # rules without a positive pattern: always evaluated
         for rule in self.rules:
             for term in terms(rule.node):
                 self._term_slots(term)
-        for index, rule in enumerate(self.rules):
-            ids = _triggers(rule.node, self._slots) or []
-            self._by_rule.append(ids)
-            if not ids:
-                self._always.append(index)
-        self._rules_by_pattern: dict[int, list[int]] = defaultdict(list)
-        for index, ids in enumerate(self._by_rule):
-            for pattern in set(ids):
-                self._rules_by_pattern[pattern].append(index)
-        self._triggers = frozenset(self._rules_by_pattern)
-        self._compiled = [_compile(rule.node, self._slots) for rule in self.rules]
-        self.needles = [("", "")] * len(self._pattern_ids)
-        # vocabulary token → the patterns it is: a whole word in `words`; in `stems` a
-        # bare stem is both languages' pattern, a marked one only its language's
-        words: dict[str, list[int]] = defaultdict(list)
-        stems: dict[str, list[int]] = defaultdict(list)
-        self._wildcards: ahocorasick.Automaton | None = None
-        for (kind, text), pattern in self._pattern_ids.items():
-            self.needles[pattern] = _needle(kind, text)
-            if kind == _WHOLE:
-                words[text].append(pattern)
-            elif kind in (_DE, _EN):
-                stems[text].append(pattern)
-                stems[(DE_ONLY if kind == _DE else EN_ONLY) + text].append(pattern)
+        # The article's stored distinct tokens (see Vocabulary) are looked up whole: a
+        # pattern is present when one of its keys is. A stem pattern's keys are its stem
+        # bare and marked with its language; the other patterns are needles looked for
+        # by an automaton (pyahocorasick) in the article's words, space-joined and padded,
+        # a whole word as " word ", a prefix " pre", a suffix "fix " and an infix bare.
+        # The scan costs per distinct token, not per rule.
+        self.needles = [_needle(kind, text) for kind, text in self._pattern_ids]
+        self.keys: list[frozenset[Key]] = []
+        stem_keys: set[Key] = set()
+        in_words = ahocorasick.Automaton()
+        for (kind, text), (_form, needle) in zip(self._pattern_ids, self.needles, strict=True):
+            if kind in (_DE, _EN):
+                pattern_keys = {text, (DE_ONLY if kind == _DE else EN_ONLY) + text}
+                stem_keys.update(pattern_keys)
             else:
-                # distinct words padded and space-joined: the needle's spaces are the
-                # word boundaries a prefix or suffix needs
-                self._wildcards = self._wildcards or ahocorasick.Automaton()
-                needle = self.needles[pattern][1]
-                self._wildcards.add_word(needle, (*self._wildcards.get(needle, ()), pattern))
-        if self._wildcards is not None:
-            self._wildcards.make_automaton()
-        self._words = {token: tuple(ids) for token, ids in words.items()}
-        self._stems = {token: tuple(ids) for token, ids in stems.items()}
-        self._word_keys = frozenset(self._words)
-        self._stem_keys = frozenset(self._stems)
+                pattern_keys = {_FOUND_IN_WORDS + needle}
+                in_words.add_word(needle, _FOUND_IN_WORDS + needle)
+            self.keys.append(frozenset(pattern_keys))
+        self._stem_keys = frozenset(stem_keys)
+        self._in_words = in_words if len(in_words) else None
+        if self._in_words is not None:
+            self._in_words.make_automaton()
+        # A rule is woken when its two most selective required parts (see _required_parts)
+        # both have a pattern in the article: rules that cannot match are not evaluated.
+        self._always: list[int] = []  # rules without a positive pattern: always evaluated
+        first: list[frozenset[Key]] = []
+        second: list[frozenset[Key]] = []
+        for index, rule in enumerate(self.rules):
+            parts = _required_parts(rule.node, self._slots) or []
+            wakers = sorted({_keys_of(part, self.keys) for part in parts}, key=len)
+            if not wakers:
+                self._always.append(index)
+            first.append(wakers[0] if wakers else frozenset())
+            second.append(wakers[1] if len(wakers) > 1 else first[-1])
+        self._woken_first = _Wakers(first)
+        self._woken_second = _Wakers(second)
+        self._compiled = [_compile(rule.node, self._slots, self.keys) for rule in self.rules]
+        self._explainers = [_compile_why(rule.node, self._slots, self.keys) for rule in self.rules]
 
     def _pattern_id(self, kind: str, text: str) -> int:
         key = (kind, text)
@@ -238,16 +276,17 @@ class RuleSet:
 
     def match(self, article: ArticleView) -> list[Match]:
         hits = self._scan(article)
-        candidates = set(self._always)
-        triggered = hits.present.intersection(self._triggers)
-        if triggered:
-            candidates.update(*map(self._rules_by_pattern.__getitem__, triggered))
+        present = hits.present
+        candidates = self._woken_first.rules(present)
+        if candidates:
+            candidates &= self._woken_second.rules(present)
+        candidates.update(self._always)
         matches = []
         for index in sorted(candidates):
             if self._compiled[index](hits, article):
                 rule = self.rules[index]
                 why: list[str] = []
-                _evaluate(rule.node, hits, article, self._slots, why)
+                self._explainers[index](hits, article, why)
                 matches.append(Match(rule.name, tuple(dict.fromkeys(why))))
         return matches
 
@@ -256,55 +295,77 @@ class RuleSet:
         if not self._pattern_ids or not hits.analysed:
             return hits
         vocabulary = article.distinct_tokens(hits.analysed.values())
-        # set intersections and map/chain keep the per-token work in C
-        found = self._word_keys.intersection(vocabulary.words.split(" "))
-        found_stems = self._stem_keys.intersection(vocabulary.stems.split(" "))
-        present = hits.present
-        present.update(
-            *map(self._words.__getitem__, found), *map(self._stems.__getitem__, found_stems)
-        )
-        if self._wildcards is not None:
-            hay = f" {vocabulary.words} "
-            present.update(chain.from_iterable(map(_SECOND, self._wildcards.iter(hay))))
+        # a set intersection and map keep the per-token work in C
+        present = self._stem_keys.intersection(vocabulary.stems.split(" "))
+        if self._in_words is not None:
+            found = set(map(_SECOND, self._in_words.iter(f" {vocabulary.words} ")))
+            present = present.union(found) if found else present
+        hits.present = present
         return hits
 
 
 _SECOND = itemgetter(1)
 
 
-def _triggers(node: Node, slots: Slots) -> list[int] | None:
-    """Patterns at least one of which every match of `node` contains: the automaton's
-    triggers for the rule. None when no such set exists (a NOT, a metadata test, or an
-    OR with such a branch): then the rule is evaluated for every article. An AND needs
-    only its most selective part, so a rule is woken by its rarest words."""
+class _Wakers:
+    """key → the rules it wakes, for one required part of each rule."""
+
+    __slots__ = ("_keys", "_rules_by_key")
+
+    def __init__(self, parts: list[frozenset[Key]]) -> None:
+        by_key: dict[Key, set[int]] = defaultdict(set)
+        for index, keys in enumerate(parts):
+            for key in keys:
+                by_key[key].add(index)
+        self._rules_by_key = {key: tuple(rules) for key, rules in by_key.items()}
+        self._keys = frozenset(by_key)
+
+    def rules(self, present: AbstractSet[Key]) -> set[int]:
+        woken: set[int] = set()
+        woken.update(*map(self._rules_by_key.__getitem__, self._keys.intersection(present)))
+        return woken
+
+
+def _keys_of(patterns: Iterable[int], keys: Keys) -> frozenset[Key]:
+    """The keys any of which makes one of the patterns present."""
+    return frozenset(chain.from_iterable(keys[pattern] for pattern in patterns))
+
+
+def _required_parts(node: Node, slots: Slots) -> list[list[int]] | None:
+    """Sets of patterns every match of `node` has one of each of (a word of a phrase, an
+    OR of words). None when a match may have none (a NOT, a metadata test, or an OR with
+    such a branch): then the rule is evaluated for every article."""
     if isinstance(node, Term):
-        return list(slots[node][0])
+        return [list(slot) for slot in slots[node]]
     if isinstance(node, Near):
-        return list(slots[node.left][0])
+        return [list(slot) for term in (node.left, node.right) for slot in slots[term]]
     if isinstance(node, Or):
+        # one part: for each branch, its most selective part
         found: list[int] = []
         for child in node.children:
-            part = _triggers(child, slots)
-            if part is None:
+            branch = _required_parts(child, slots)
+            if not branch:
                 return None
-            found += part
-        return found
+            shortest: list[int] = min(branch, key=len)
+            found += shortest
+        return [found]
     if isinstance(node, And):
-        parts = [p for p in (_triggers(child, slots) for child in node.children) if p]
-        return min(parts, key=len) if parts else None
+        every = [_required_parts(child, slots) or [] for child in node.children]
+        return [part for parts in every for part in parts] or None
     return None
 
 
 Predicate = Callable[[_Hits, ArticleView], bool]
 Slots = Mapping[Term, tuple[Slot, ...]]
+Keys = Sequence[frozenset[Key]]  # a pattern's keys, by pattern id
 
 
-def _compile(node: Node, slots: Slots) -> Predicate:
+def _compile(node: Node, slots: Slots, keys: Keys) -> Predicate:
     """The rule's tree as nested closures with pattern ids resolved once: the hot path.
-    (`_evaluate` walks the tree again, for matched rules only, to say why.)"""
+    (`_compile_why` makes the same for matched rules only, to say why.)"""
     if _is_single_slot(node, slots):
-        patterns = frozenset(_single_slot_patterns(node, slots))
-        return lambda hits, _article: not patterns.isdisjoint(hits.present)
+        any_of_keys = _keys_of(_single_slot_patterns(node, slots), keys)
+        return lambda hits, _article: not any_of_keys.isdisjoint(hits.present)
     if isinstance(node, Term):
         term_slots = slots[node]
         return lambda hits, _article: bool(_term_starts(node, term_slots, hits))
@@ -313,11 +374,11 @@ def _compile(node: Node, slots: Slots) -> Predicate:
     if isinstance(node, Meta):
         return lambda _hits, article: _meta_matches(node, article)
     if isinstance(node, Not):
-        inner = _compile(node.child, slots)
+        inner = _compile(node.child, slots, keys)
         return lambda hits, article: not inner(hits, article)
     if isinstance(node, And):
-        return _compile_and(node, slots)
-    parts = [_compile(child, slots) for child in node.children]
+        return _compile_and(node, slots, keys)
+    parts = [_compile(child, slots, keys) for child in node.children]
 
     def any_of(hits: _Hits, article: ArticleView) -> bool:
         return any(part(hits, article) for part in parts)
@@ -325,19 +386,21 @@ def _compile(node: Node, slots: Slots) -> Predicate:
     return any_of
 
 
-def _compile_and(node: And, slots: Slots) -> Predicate:
+def _compile_and(node: And, slots: Slots, keys: Keys) -> Predicate:
     """The usual rule is an AND of words, OR-groups of words and NOTs of them: each a
-    set test, done first and in one loop; phrases, NEARs and metadata after."""
-    required: list[frozenset[int]] = []
-    forbidden: list[frozenset[int]] = []
+    set test, done first and in one loop; phrases, NEARs and metadata after, and only
+    when the words they need are all present (the same set tests)."""
+    required: dict[frozenset[Key], None] = {}
+    forbidden: list[frozenset[Key]] = []
     rest: list[Predicate] = []
     for child in _and_parts(node):
-        if _is_single_slot(child, slots):
-            required.append(frozenset(_single_slot_patterns(child, slots)))
-        elif isinstance(child, Not) and _is_single_slot(child.child, slots):
-            forbidden.append(frozenset(_single_slot_patterns(child.child, slots)))
-        else:
-            rest.append(_compile(child, slots))
+        if isinstance(child, Not) and _is_single_slot(child.child, slots):
+            forbidden.append(_keys_of(_single_slot_patterns(child.child, slots), keys))
+            continue
+        for part in _required_parts(child, slots) or []:
+            required[_keys_of(part, keys)] = None
+        if not _is_single_slot(child, slots):
+            rest.append(_compile(child, slots, keys))
 
     def all_of(hits: _Hits, article: ArticleView) -> bool:
         disjoint = hits.present.isdisjoint  # the set tests in C, without a Python loop
@@ -371,30 +434,57 @@ def _single_slot_patterns(node: Node, slots: Slots) -> list[int]:
     return [p for child in node.children for p in _single_slot_patterns(child, slots)]
 
 
-def _evaluate(node: Node, hits: _Hits, article: ArticleView, slots: Slots, why: list[str]) -> bool:
+Explainer = Callable[[_Hits, ArticleView, list[str]], bool]
+
+
+def _compile_why(node: Node, slots: Slots, keys: Keys) -> Explainer:
+    """Like `_compile`, for a rule that matched: also collects in `why` the words and
+    phrases that made it match (every branch of an OR that holds)."""
     if isinstance(node, Term):
-        found = _term_starts(node, slots[node], hits)
-        if found:
-            why.append(_explain(node, hits, found))
-        return bool(found)
+        term_slots = slots[node]
+        slot_keys = [_keys_of(slot, keys) for slot in term_slots]
+        fields = sorted(node.fields)
+
+        def term(hits: _Hits, _article: ArticleView, why: list[str]) -> bool:
+            if any(map(hits.present.isdisjoint, slot_keys)):
+                return False  # a word missing everywhere
+            if len(term_slots) == 1:  # one word: where it first stands is all `why` shows
+                firsts = ((name, hits.first_position(name, term_slots[0])) for name in fields)
+                found = [(name, first) for name, first in firsts if first is not None][:1]
+            else:
+                found = _term_starts(node, term_slots, hits)
+            if found:
+                why.append(_explain(node, hits, found))
+            return bool(found)
+
+        return term
     if isinstance(node, Near):
-        found_near = _near_found(node, slots, hits)
-        if found_near:
-            why.append(f"{node.left.display} NEAR/{node.distance} {node.right.display}")
-        return found_near
+        shown = f"{node.left.display} NEAR/{node.distance} {node.right.display}"
+
+        def near(hits: _Hits, _article: ArticleView, why: list[str]) -> bool:
+            found = _near_found(node, slots, hits)
+            if found:
+                why.append(shown)
+            return found
+
+        return near
     if isinstance(node, Meta):
-        found_meta = _meta_matches(node, article)
-        if found_meta and node.field == "entity":
-            why.append(f"entity:{node.value}")
-        return found_meta
-    if isinstance(node, And):
-        return all(_evaluate(child, hits, article, slots, why) for child in node.children)
-    if isinstance(node, Or):
-        results = [_evaluate(child, hits, article, slots, why) for child in node.children]
-        return any(results)
+
+        def meta(_hits: _Hits, article: ArticleView, why: list[str]) -> bool:
+            found = _meta_matches(node, article)
+            if found and node.field == "entity":
+                why.append(f"entity:{node.value}")
+            return found
+
+        return meta
     if isinstance(node, Not):
-        return not _evaluate(node.child, hits, article, slots, [])
-    raise TypeError(node)
+        inner = _compile(node.child, slots, keys)
+        return lambda hits, article, _why: not inner(hits, article)
+    parts = [_compile_why(child, slots, keys) for child in node.children]
+    if isinstance(node, And):
+        return lambda hits, article, why: all(part(hits, article, why) for part in parts)
+    assert isinstance(node, Or)
+    return lambda hits, article, why: any([part(hits, article, why) for part in parts])
 
 
 def _explain(term: Term, hits: _Hits, found: list[tuple[str, int]]) -> str:
@@ -414,8 +504,8 @@ def _term_starts(term: Term, term_slots: tuple[Slot, ...], hits: _Hits) -> list[
     """(field, position) where the term begins: its words in a row, or with a slop all
     within `slop` positions of each other."""
     found: list[tuple[str, int]] = []
-    present = hits.present
-    if not all(any(p in present for p in slot) for slot in term_slots):
+    keys, present = hits.ruleset.keys, hits.present
+    if not all(any(not keys[p].isdisjoint(present) for p in slot) for slot in term_slots):
         return found  # a word missing everywhere: no positions to work out
     for field_name in sorted(term.fields):
         lists = []

@@ -147,6 +147,32 @@ def test_rules_without_positive_words_are_still_evaluated() -> None:
     ]
 
 
+def test_a_rule_is_woken_only_by_all_of_its_required_words() -> None:
+    # Each rule is looked at only when its two most selective required parts are in the
+    # article; what wakes it must never decide more than its own tree would.
+    rules = RuleSet(
+        [
+            Rule.parse("and", '"moore threads" AND (h20 OR ascend*) AND export'),
+            Rule.parse("near", "huawei NEAR/3 ascend AND china"),
+            Rule.parse("or-with-not", "(nvidia OR -amd) AND chip"),
+            Rule.parse("title", "title:smic AND export"),
+        ]
+    )
+
+    def woken(text: str, title: str = "") -> list[str]:
+        return [m.rule for m in rules.match(ArticleView(title=title, text=text))]
+
+    assert woken("Moore Threads export of Ascend chips") == ["and", "or-with-not"]
+    assert woken("Moore Threads and Ascend chips") == ["or-with-not"]  # no export
+    assert woken("Moore and Threads export H20") == []  # the phrase is broken; AMD absent, no chip
+    assert woken("Huawei's new Ascend chip for China") == ["near", "or-with-not"]
+    assert woken("Huawei sells in China; years later came the Ascend") == []
+    assert woken("AMD chip") == []
+    assert woken("AMD and Nvidia chip") == ["or-with-not"]
+    assert woken("export", title="SMIC") == ["title"]
+    assert woken("SMIC export", title="Export") == []  # smic in the text, not the title
+
+
 # ---- invalid queries ------------------------------------------------------------------
 
 

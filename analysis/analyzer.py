@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -169,3 +170,18 @@ def fold(text: str) -> str:
 
 def is_cjk(token: str) -> bool:
     return bool(_CJK_RE.fullmatch(token))
+
+
+def as_written(tokens: Iterable[str]) -> str:
+    """Tokens as a reader writes them: CJK characters side by side, other words spaced
+    (华为 昇腾 for 华 为 BREAK 昇 腾, nvidia 芯片)."""
+    written = ""
+    previous_cjk = False
+    for token in tokens:
+        cjk = is_cjk(token)
+        if token == BREAK or not (cjk and previous_cjk):
+            written += " "
+        if token != BREAK:
+            written += token
+        previous_cjk = cjk
+    return " ".join(written.split())

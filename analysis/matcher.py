@@ -1,12 +1,13 @@
 """Matching articles against all rules at once.
 
 Every Term of every rule becomes patterns (a folded word, a German or English stem, a
-wildcard), and one lookup per article finds all of them: whole words and stems in the
-article's stored `Vocabulary` (its distinct tokens: a set intersection in C), wildcards
-by one Aho–Corasick pass (pyahocorasick) over its distinct words. Only the rules with a
-hit (or with no positive pattern, like `lang:de NOT x`) then evaluate their boolean
-tree; where a phrase, a NEAR or a field asks for positions, only that pattern is looked
-for in that field. Adding rules costs little per article.
+wildcard), and one lookup per article finds all of them in its stored `Vocabulary` (its
+distinct tokens): stems by one set intersection in C, whole words and wildcards by one
+Aho–Corasick pass (pyahocorasick) over its distinct words. A rule is then evaluated only
+when the two smallest groups of words it cannot match without are both in the article
+(rules with no positive pattern, like `lang:de NOT x`, always); where a phrase, a NEAR
+or a field asks for positions, only that pattern is looked for in that field. Adding
+rules costs little per article.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from analysis.analyzer import (
     Analyzed,
     Vocabulary,
     analyze,
+    as_written,
     fold,
-    is_cjk,
     token_forms,
 )
 from analysis.query import (
@@ -79,9 +80,6 @@ class ArticleView:
         title, text = self.analysed or (analyze(self.title or ""), analyze(self.text or ""))
         return (("title", title), ("text", text))
 
-    def distinct_tokens(self, fields: Iterable[Analyzed]) -> Vocabulary:
-        return self.vocabulary or Vocabulary.of(*fields)
-
 
 @dataclass(frozen=True)
 class Rule:
@@ -108,6 +106,7 @@ Slot = tuple[int, ...]  # pattern ids any of which may stand at one token positi
 # stored (a bare or a marked stem, see DE_ONLY), and the needles found in its words,
 # marked so that they never equal a stem (tokens have no colon).
 Key = str
+Keys = Sequence[frozenset[Key]]  # each pattern's keys, by pattern id
 _FOUND_IN_WORDS = "w:"
 
 
@@ -128,34 +127,44 @@ class _Hits:
     phrase, a NEAR or an explanation asks."""
 
     # a plain class with slots: one is made per article and rule set, on the hot path
-    __slots__ = ("_haystacks", "_positions", "_words", "analysed", "present", "ruleset")
+    __slots__ = ("_analysed", "_haystacks", "_positions", "_words", "article", "present", "ruleset")
 
-    def __init__(self, ruleset: RuleSet, analysed: dict[str, Analyzed]) -> None:
+    def __init__(self, ruleset: RuleSet, article: ArticleView) -> None:
         self.ruleset = ruleset
-        self.analysed = analysed  # the fields with text
+        self.article = article
         self.present: AbstractSet[Key] = frozenset()  # keys found in any field
+        self._analysed: dict[str, Analyzed] | None = None
         self._positions: dict[tuple[str, int], list[int]] = {}
         self._words: dict[str, list[str]] = {}  # a field's words, split when explaining
         self._haystacks: dict[tuple[str, str], str] = {}  # a field's form, padded
+
+    @property
+    def analysed(self) -> dict[str, Analyzed]:
+        """The fields with text (looked at only when positions are asked for)."""
+        if self._analysed is None:
+            fields = self.article.analysed_fields()
+            self._analysed = {name: form for name, form in fields if form.surface}
+        return self._analysed
 
     def slot_positions(self, field_name: str, slot: Slot) -> list[int]:
         analysed = self.analysed.get(field_name)
         if analysed is None:
             return []
         found: set[int] = set()
-        keys = self.ruleset.keys
+        keys = self.ruleset.pattern_keys
         for pattern in slot:
             if not keys[pattern].isdisjoint(self.present):
                 found.update(self._pattern_positions(field_name, analysed, pattern))
         return sorted(found)
 
     def first_position(self, field_name: str, slot: Slot) -> int | None:
-        """Where the slot's first word stands in the field (explanations need no more)."""
+        """The first position in the field where one of the slot's patterns stands
+        (explanations need no more; not cached)."""
         analysed = self.analysed.get(field_name)
         if analysed is None:
             return None
         first = None
-        keys = self.ruleset.keys
+        keys = self.ruleset.pattern_keys
         for pattern in slot:
             if keys[pattern].isdisjoint(self.present):
                 continue
@@ -214,7 +223,7 @@ class RuleSet:
         # a whole word as " word ", a prefix " pre", a suffix "fix " and an infix bare.
         # The scan costs per distinct token, not per rule.
         self.needles = [_needle(kind, text) for kind, text in self._pattern_ids]
-        self.keys: list[frozenset[Key]] = []
+        self.pattern_keys: list[frozenset[Key]] = []
         stem_keys: set[Key] = set()
         in_words = ahocorasick.Automaton()
         for (kind, text), (_form, needle) in zip(self._pattern_ids, self.needles, strict=True):
@@ -224,27 +233,32 @@ class RuleSet:
             else:
                 pattern_keys = {_FOUND_IN_WORDS + needle}
                 in_words.add_word(needle, _FOUND_IN_WORDS + needle)
-            self.keys.append(frozenset(pattern_keys))
+            self.pattern_keys.append(frozenset(pattern_keys))
         self._stem_keys = frozenset(stem_keys)
         self._in_words = in_words if len(in_words) else None
         if self._in_words is not None:
             self._in_words.make_automaton()
-        # A rule is woken when its two most selective required parts (see _required_parts)
-        # both have a pattern in the article: rules that cannot match are not evaluated.
+        # A rule is woken when its two smallest required parts (fewest keys: see
+        # _required_parts) both have a key in the article: most rules that cannot match
+        # are not evaluated. Ties are broken by the keys, so runs wake rules alike.
         self._always: list[int] = []  # rules without a positive pattern: always evaluated
         first: list[frozenset[Key]] = []
         second: list[frozenset[Key]] = []
         for index, rule in enumerate(self.rules):
             parts = _required_parts(rule.node, self._slots) or []
-            wakers = sorted({_keys_of(part, self.keys) for part in parts}, key=len)
+            wakers = sorted(
+                {_keys_of(part, self.pattern_keys) for part in parts},
+                key=lambda keys: (len(keys), sorted(keys)),
+            )
             if not wakers:
                 self._always.append(index)
             first.append(wakers[0] if wakers else frozenset())
             second.append(wakers[1] if len(wakers) > 1 else first[-1])
-        self._woken_first = _Wakers(first)
-        self._woken_second = _Wakers(second)
-        self._compiled = [_compile(rule.node, self._slots, self.keys) for rule in self.rules]
-        self._explainers = [_compile_why(rule.node, self._slots, self.keys) for rule in self.rules]
+        self._first_parts = _Wakers(first)
+        self._second_parts = _Wakers(second)
+        nodes = [rule.node for rule in self.rules]
+        self._compiled = [_compile(node, self._slots, self.pattern_keys) for node in nodes]
+        self._explainers = [_compile_why(node, self._slots, self.pattern_keys) for node in nodes]
 
     def _pattern_id(self, kind: str, text: str) -> int:
         key = (kind, text)
@@ -277,10 +291,13 @@ class RuleSet:
     def match(self, article: ArticleView) -> list[Match]:
         hits = self._scan(article)
         present = hits.present
-        candidates = self._woken_first.rules(present)
+        candidates = self._first_parts.rules(present)
         if candidates:
-            candidates &= self._woken_second.rules(present)
-        candidates.update(self._always)
+            candidates &= self._second_parts.rules(present)
+        if self._always:
+            candidates.update(self._always)
+        elif not candidates:
+            return []  # most articles, for most rule sets
         matches = []
         for index in sorted(candidates):
             if self._compiled[index](hits, article):
@@ -291,10 +308,10 @@ class RuleSet:
         return matches
 
     def _scan(self, article: ArticleView) -> _Hits:
-        hits = _Hits(self, {name: form for name, form in article.analysed_fields() if form.surface})
-        if not self._pattern_ids or not hits.analysed:
+        hits = _Hits(self, article)
+        if not self._pattern_ids:
             return hits
-        vocabulary = article.distinct_tokens(hits.analysed.values())
+        vocabulary = article.vocabulary or Vocabulary.of(*hits.analysed.values())
         # a set intersection and map keep the per-token work in C
         present = self._stem_keys.intersection(vocabulary.stems.split(" "))
         if self._in_words is not None:
@@ -332,15 +349,16 @@ def _keys_of(patterns: Iterable[int], keys: Keys) -> frozenset[Key]:
 
 
 def _required_parts(node: Node, slots: Slots) -> list[list[int]] | None:
-    """Sets of patterns every match of `node` has one of each of (a word of a phrase, an
-    OR of words). None when a match may have none (a NOT, a metadata test, or an OR with
-    such a branch): then the rule is evaluated for every article."""
+    """Groups of patterns such that every match of `node` contains a pattern of each
+    group (each word of a phrase, an OR of words). None when a match may contain none (a
+    NOT, a metadata test, or an OR with such a branch): then the rule is evaluated for
+    every article."""
     if isinstance(node, Term):
         return [list(slot) for slot in slots[node]]
     if isinstance(node, Near):
         return [list(slot) for term in (node.left, node.right) for slot in slots[term]]
     if isinstance(node, Or):
-        # one part: for each branch, its most selective part
+        # one part: for each branch, its smallest part
         found: list[int] = []
         for child in node.children:
             branch = _required_parts(child, slots)
@@ -357,7 +375,6 @@ def _required_parts(node: Node, slots: Slots) -> list[list[int]] | None:
 
 Predicate = Callable[[_Hits, ArticleView], bool]
 Slots = Mapping[Term, tuple[Slot, ...]]
-Keys = Sequence[frozenset[Key]]  # a pattern's keys, by pattern id
 
 
 def _compile(node: Node, slots: Slots, keys: Keys) -> Predicate:
@@ -484,6 +501,7 @@ def _compile_why(node: Node, slots: Slots, keys: Keys) -> Explainer:
     if isinstance(node, And):
         return lambda hits, article, why: all(part(hits, article, why) for part in parts)
     assert isinstance(node, Or)
+    # a list, not a generator: every branch that holds adds its words to `why`
     return lambda hits, article, why: any([part(hits, article, why) for part in parts])
 
 
@@ -492,10 +510,7 @@ def _explain(term: Term, hits: _Hits, found: list[tuple[str, int]]) -> str:
     `nvidia (nvidias)`."""
     field_name, start = found[0]
     length = term.text.count(" ") + 1
-    words = hits.words(field_name)[start : start + length]
-    seen = " ".join(words)
-    if all(is_cjk(w) for w in words):
-        seen = "".join(words)
+    seen = as_written(hits.words(field_name)[start : start + length])
     shown = term.display
     return shown if seen in (shown, shown.strip('"'), "") else f"{shown} ({seen})"
 
@@ -504,7 +519,7 @@ def _term_starts(term: Term, term_slots: tuple[Slot, ...], hits: _Hits) -> list[
     """(field, position) where the term begins: its words in a row, or with a slop all
     within `slop` positions of each other."""
     found: list[tuple[str, int]] = []
-    keys, present = hits.ruleset.keys, hits.present
+    keys, present = hits.ruleset.pattern_keys, hits.present
     if not all(any(not keys[p].isdisjoint(present) for p in slot) for slot in term_slots):
         return found  # a word missing everywhere: no positions to work out
     for field_name in sorted(term.fields):

@@ -26,7 +26,7 @@ from luqum import tree
 from luqum.exceptions import IllegalCharacterError, ParseError, ParseSyntaxError
 from luqum.parser import parser
 
-from analysis.analyzer import fold, is_cjk, raw_tokens
+from analysis.analyzer import as_written, fold, is_cjk, raw_tokens
 from analysis.errors import AnalysisError
 from analysis.registry import default_registry
 
@@ -68,7 +68,7 @@ class Term:
     @property
     def display(self) -> str:
         words = self.text.split(" ")
-        text = "".join(words) if all(is_cjk(w) for w in words) else self.text
+        text = as_written(words)
         if self.mode == PHRASE and len(words) > 1:
             return f'"{text}"'
         return {PREFIX: f"{text}*", SUFFIX: f"*{text}", INFIX: f"*{text}*"}.get(self.mode, text)

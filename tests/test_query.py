@@ -140,6 +140,12 @@ def test_why_lists_the_words_that_matched() -> None:
     assert match.matched == ("nvidia", "h200", "china* (chinas)")
 
 
+def test_why_writes_chinese_as_chinese_is_written() -> None:
+    rules = RuleSet([Rule.parse("r", '"华为、昇腾" AND "nvidia 芯片" AND 寒武纪')])
+    (match,) = rules.match(ArticleView(title="", text="华为，昇腾；Nvidia芯片与寒武纪"))
+    assert match.matched == ('"华为 昇腾"', '"nvidia 芯片"', "寒武纪")
+
+
 def test_rules_without_positive_words_are_still_evaluated() -> None:
     rules = RuleSet([Rule.parse("de", "lang:de"), Rule.parse("x", "nvidia")])
     assert [m.rule for m in rules.match(ArticleView(title="", text="Intel", language="de"))] == [

@@ -246,3 +246,16 @@ def test_postgresql_looks_for_a_required_phrase_in_the_database(
     }
     assert matches <= candidates <= holding
     assert holding < with_words  # the corpus has articles the phrase filter leaves out
+
+
+@settings(max_examples=60, deadline=None)
+@given(rule_queries=st.lists(queries, min_size=2, max_size=12))
+def test_many_rules_at_once_match_as_each_rule_alone(rule_queries: list[str]) -> None:
+    # A rule set wakes a rule only when the words it needs are in the article, sharing
+    # patterns between rules: that must never change what a rule finds, nor why.
+    rules = [Rule.parse(f"rule-{i}", query) for i, query in enumerate(rule_queries)]
+    together = RuleSet(rules)
+    alone = [RuleSet([rule]) for rule in rules]
+    for text in corpus():
+        article = ArticleView(title="", text=text)
+        assert together.match(article) == [m for one in alone for m in one.match(article)]

@@ -13,6 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any, cast
 
@@ -366,7 +367,17 @@ def _parse_source(checker: _Checker, index: int, raw: Any) -> SourceConfig:
         raw,
         "sources",
         index,
-        {"name", "language", "feeds", "sitemaps", "pages", "follow", "enabled", "require"},
+        {
+            "name",
+            "language",
+            "feeds",
+            "sitemaps",
+            "pages",
+            "follow",
+            "enabled",
+            "require",
+            "timezone",
+        },
     )
     language = checker.get(raw, where, "language", str, None)
     feeds = checker.url_list(raw, where, "feeds")
@@ -400,6 +411,7 @@ def _parse_source(checker: _Checker, index: int, raw: Any) -> SourceConfig:
     return SourceConfig(
         require=require,
         require_rules=require_rules,
+        timezone=_source_timezone(checker, raw, where),
         name=name.strip(),
         language=language,
         feeds=feeds,
@@ -408,6 +420,23 @@ def _parse_source(checker: _Checker, index: int, raw: Any) -> SourceConfig:
         follow=follow,
         enabled=checker.get(raw, where, "enabled", bool, True),
     )
+
+
+def _source_timezone(checker: _Checker, raw: Any, where: str) -> tzinfo:
+    """The zone of the times a source writes without one: many sites write local time
+    in their sitemaps, JSON listings and pages (UTC when not configured)."""
+    name = checker.get(raw, where, "timezone", str, None)
+    if name is None:
+        return UTC
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError, OSError):
+        raise ConfigError(
+            f"{checker.path}: {where}.timezone: unknown time zone {name!r} "
+            "(expected e.g. Asia/Shanghai, Europe/Berlin or UTC)"
+        ) from None
 
 
 def _resolve_sqlite_url(url: str, folder: Path) -> str:

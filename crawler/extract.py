@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -65,7 +65,7 @@ class ExtractionFailure:
 
 
 def extract_article(
-    html: str, url: str, *, language_hint: str | None = None
+    html: str, url: str, *, language_hint: str | None = None, timezone: tzinfo = UTC
 ) -> ExtractedArticle | ExtractionFailure:
     from trafilatura import bare_extraction
     from trafilatura.settings import Document
@@ -111,7 +111,7 @@ def extract_article(
         author=_page_spelling(_clean(document.author), html),
         description=_clean(document.description),
         site_name=_page_spelling(_clean(document.sitename), html),
-        published_at=parse_extracted_date(document.date),
+        published_at=parse_extracted_date(document.date, timezone),
         language=detect_language(text, html, language_hint),
         analysed=analyze(text),
     )
@@ -187,7 +187,8 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
-def parse_extracted_date(value: str | None) -> datetime | None:
+def parse_extracted_date(value: str | None, timezone: tzinfo = UTC) -> datetime | None:
+    """htmldate's date; one the page wrote without a zone is in `timezone`."""
     if not value:
         return None
     for pattern in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
@@ -195,7 +196,7 @@ def parse_extracted_date(value: str | None) -> datetime | None:
             parsed = datetime.strptime(value, pattern)
         except ValueError:
             continue
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone)
     return None
 
 

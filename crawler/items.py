@@ -4,7 +4,7 @@ bookkeeping. The spider yields raw pages; ExtractPipeline turns them into articl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from analysis.analyzer import Analyzed
 
@@ -19,6 +19,7 @@ class RawPage:
     status: int
     html: str
     language_hint: str | None = None
+    timezone: tzinfo = UTC  # the source's, for a date the page writes without a zone
     listing_title: str | None = None
     listing_published: datetime | None = None
     redirect_urls: tuple[str, ...] = field(default=())

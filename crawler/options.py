@@ -8,6 +8,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from importlib.metadata import PackageNotFoundError, version
 
 from analysis.analyzer import Analyzed, analyze
@@ -66,6 +67,8 @@ class SourceConfig:
     follow: re.Pattern[str] | None = None
     enabled: bool = True
     require: str | None = None  # a query: only matching articles are stored
+    # the zone of the times the source writes without one (listings and pages)
+    timezone: tzinfo = UTC
     require_rules: RuleSet | None = field(default=None, repr=False, compare=False)
 
     def accepts(

@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -89,7 +89,9 @@ class ExtractPipeline:
         if self.pool is None:  # started by the first page: a run with none starts no workers
             self.pool = self._new_pool()
         loop = asyncio.get_running_loop()
-        job = loop.run_in_executor(self.pool, _extract, item.html, item.url, item.language_hint)
+        job = loop.run_in_executor(
+            self.pool, _extract, item.html, item.url, item.language_hint, item.timezone
+        )
         try:
             result = await asyncio.wait_for(job, self.TIMEOUT)
         except TimeoutError:
@@ -156,9 +158,11 @@ def choose_published(listed: datetime | None, on_page: datetime | None) -> datet
     return listed if abs(listed - on_page) <= timedelta(days=1) else on_page
 
 
-def _extract(html: str, url: str, language_hint: str | None) -> WorkerResult | ExtractionFailure:
+def _extract(
+    html: str, url: str, language_hint: str | None, timezone: tzinfo
+) -> WorkerResult | ExtractionFailure:
     """Runs in an extraction worker."""
-    article = extract_article(html, url, language_hint=language_hint)
+    article = extract_article(html, url, language_hint=language_hint, timezone=timezone)
     if isinstance(article, ExtractionFailure):
         return article
     return WorkerResult(

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -110,6 +112,19 @@ def test_bad_config_names_file_key_and_expectation(
 def test_config_without_sources_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="expected at least one \\[\\[sources\\]\\]"):
         load_config(write_config(tmp_path, '[database]\nurl = "sqlite:///x.db"\n'))
+
+
+def test_a_source_reads_times_without_a_zone_in_its_timezone(tmp_path: Path) -> None:
+    (source,) = load_config(write_config(tmp_path, GOOD)).sources
+    assert source.timezone == UTC  # when not configured
+    body = GOOD.replace('language = "de"\n', 'language = "de"\ntimezone = "Europe/Berlin"\n')
+    (source,) = load_config(write_config(tmp_path, body)).sources
+    assert source.timezone == ZoneInfo("Europe/Berlin")
+    body = GOOD.replace('language = "de"\n', 'language = "de"\ntimezone = "Berlin"\n')
+    with pytest.raises(
+        ConfigError, match=r"sources\[0\] \(heise\)\.timezone: unknown time zone 'Berlin'"
+    ):
+        load_config(write_config(tmp_path, body))
 
 
 def test_pages_without_follow_pattern_are_refused(tmp_path: Path) -> None:

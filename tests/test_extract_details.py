@@ -3,6 +3,9 @@ article's own headline on the CMS patterns of tests/headline_cases.py."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from trafilatura import bare_extraction
 from trafilatura.settings import Document
 
@@ -116,3 +119,25 @@ def test_a_kicker_in_the_h1_does_not_open_the_text() -> None:
     result = extract_article(_page(case), case.url)
     assert isinstance(result, ExtractedArticle), result
     assert result.text.startswith("The company said")
+
+
+def test_a_page_date_without_a_zone_is_in_the_sources_timezone() -> None:
+    def page(published: str) -> str:
+        return (
+            f'<html><head><meta property="article:published_time" content="{published}">'
+            f"</head><body><article><h1>英伟达发布新芯片</h1><p>{_CHINESE}</p>{_BODY}"
+            "</article></body></html>"
+        )
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    local = extract_article(page("2026-12-02T22:00:00"), "https://n.example/a", timezone=shanghai)
+    assert isinstance(local, ExtractedArticle), local
+    assert local.published_at == datetime(2026, 12, 2, 14, tzinfo=UTC)
+    as_utc = extract_article(page("2026-12-02T22:00:00"), "https://n.example/a")
+    assert isinstance(as_utc, ExtractedArticle), as_utc
+    assert as_utc.published_at == datetime(2026, 12, 2, 22, tzinfo=UTC)  # not configured
+    zoned = extract_article(
+        page("2026-12-02T22:00:00+01:00"), "https://n.example/a", timezone=shanghai
+    )
+    assert isinstance(zoned, ExtractedArticle), zoned
+    assert zoned.published_at == datetime(2026, 12, 2, 21, tzinfo=UTC)  # its own zone wins

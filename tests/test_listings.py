@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -404,6 +406,48 @@ def test_partial_w3c_and_rfc_822_sitemap_dates(value: str, expected: datetime) -
 @pytest.mark.parametrize("value", ["", "  ", "2026-13", "Tue, 03 Nov 2026", "03/11/2026", "1"])
 def test_sitemap_dates_that_are_not_dates(value: str) -> None:
     assert parse_w3c_date(value) is None
+
+
+def test_times_without_a_zone_are_in_the_sources_timezone() -> None:
+    # Sites write their local time: 22:00 in Shanghai is 14:00 UTC; a date alone is the
+    # start of that day there; a time with its zone, or Unix time, is as written.
+    shanghai = ZoneInfo("Asia/Shanghai")
+    sitemap = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        b' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        b"<url><loc>https://n.example/a</loc><lastmod>2026-12-02T22:00:00</lastmod></url>"
+        b"<url><loc>https://n.example/b</loc><lastmod>2026-12-02T22:00:00+08:00</lastmod></url>"
+        b"<url><loc>https://n.example/c</loc><lastmod>2026-12-02</lastmod></url>"
+        b"<url><loc>https://n.example/d</loc><news:news>"
+        b"<news:publication_date>2026-12-02 22:00</news:publication_date></news:news></url>"
+        b"</urlset>"
+    )
+    entries = parse_sitemap(sitemap, timezone=shanghai).entries
+    assert [e.published.astimezone(UTC) for e in entries if e.published] == [
+        datetime(2026, 12, 2, 14, tzinfo=UTC),
+        datetime(2026, 12, 2, 14, tzinfo=UTC),
+        datetime(2026, 12, 1, 16, tzinfo=UTC),
+        datetime(2026, 12, 2, 14, tzinfo=UTC),
+    ]
+    assert parse_sitemap(sitemap).entries[0].published == datetime(2026, 12, 2, 22, tzinfo=UTC)
+
+    roll = json.dumps(
+        {
+            "result": {
+                "data": [
+                    {"url": "https://n.example/1", "title": "a", "intime": "2026-12-02 22:00:00"},
+                    {"url": "https://n.example/2", "title": "b", "ctime": "20261202220000"},
+                    {"url": "https://n.example/3", "title": "c", "ctime": "1796220000"},
+                ]
+            }
+        }
+    ).encode()
+    listing = parse_feed(roll, url="https://n.example/roll", timezone=shanghai)
+    assert [e.published.astimezone(UTC) for e in listing.entries if e.published] == [
+        datetime(2026, 12, 2, 14, tzinfo=UTC),
+        datetime(2026, 12, 2, 14, tzinfo=UTC),
+        datetime(2026, 12, 2, 14, tzinfo=UTC),  # Unix time: the same in every zone
+    ]
 
 
 def test_a_sitemap_with_a_month_date_keeps_it() -> None:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import email.utils
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from dateutil.parser import isoparse
 
 
-def parse_w3c_date(value: str | None) -> datetime | None:
+def parse_w3c_date(value: str | None, timezone: tzinfo = UTC) -> datetime | None:
     """A sitemap date: W3C datetime in any of its precisions ("2026", "2026-11",
     "2026-11-03", with or without a time), or the RFC 822 date some CMSs write instead.
-    A partial date stands for the start of its period, in UTC."""
+    A date or time written without a zone is in `timezone` (the source's: many sites
+    write their local time); a partial date stands for the start of its period."""
     if not value or not value.strip():
         return None
     value = value.strip()
@@ -22,7 +23,7 @@ def parse_w3c_date(value: str | None) -> datetime | None:
     except ValueError:
         pass
     else:
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone)
     try:
         parsed = isoparse(value)
     except (ValueError, OverflowError):
@@ -30,4 +31,4 @@ def parse_w3c_date(value: str | None) -> datetime | None:
             parsed = email.utils.parsedate_to_datetime(value)
         except (ValueError, TypeError, IndexError):
             return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone)

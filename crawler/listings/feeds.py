@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urljoin
 
@@ -17,13 +17,16 @@ from crawler.listings.json_feeds import looks_like_json, parse_json_listing
 from crawler.urls import is_http_url
 
 
-def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedListing:
+def parse_feed(
+    body: bytes, *, url: str, content_type: str | None = None, timezone: tzinfo = UTC
+) -> ParsedListing:
     """RSS 0.9x/1.0/2.0 and Atom. feedparser falls back to its lenient parser on broken
     XML, so one malformed item does not lose the others; items without a link count as
     invalid. A JSON body (JSON Feed, or a news site's JSON API) is read by
-    `parse_json_listing`."""
+    `parse_json_listing`, its times without a zone in `timezone` (RSS and Atom dates
+    carry one by their specifications; feedparser reads one without as UTC)."""
     if looks_like_json(body, content_type):
-        return parse_json_listing(body, url=url, content_type=content_type)
+        return parse_json_listing(body, url=url, content_type=content_type, timezone=timezone)
     if not body.strip():
         raise ListingError("not a feed: empty response")
     headers = {"content-location": url}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urljoin
 
@@ -60,11 +60,14 @@ def looks_like_json(body: bytes, content_type: str | None = None) -> bool:
     )
 
 
-def parse_json_listing(body: bytes, *, url: str, content_type: str | None = None) -> ParsedListing:
+def parse_json_listing(
+    body: bytes, *, url: str, content_type: str | None = None, timezone: tzinfo = UTC
+) -> ParsedListing:
     """Article links from a JSON document (a JSONP wrapper is taken off): the items of
     the array of objects that holds the most links (JSON Feed: its `items`), with their
     titles and dates (ISO 8601, RFC 822, YYYYMMDD[hhmm[ss]] or Unix time in seconds or
-    milliseconds); relative links are resolved against the listing's URL."""
+    milliseconds; a date or time without a zone is in `timezone`); relative links are
+    resolved against the listing's URL."""
     document = _json_document(body, content_type)
     is_json_feed = isinstance(document, dict) and str(document.get("version", "")).startswith(
         "https://jsonfeed.org/version/"
@@ -80,7 +83,9 @@ def parse_json_listing(body: bytes, *, url: str, content_type: str | None = None
         link = _json_link(item, url)
         if link is not None:
             entries.append(
-                ListingEntry(url=link, title=_json_title(item), published=_json_date(item))
+                ListingEntry(
+                    url=link, title=_json_title(item), published=_json_date(item, timezone)
+                )
             )
     return ParsedListing(
         kind="json-feed" if is_json_feed else "json",
@@ -159,7 +164,7 @@ def _json_title(item: dict[str, Any]) -> str | None:
     return None
 
 
-def _json_date(item: dict[str, Any]) -> datetime | None:
+def _json_date(item: dict[str, Any], timezone: tzinfo = UTC) -> datetime | None:
     for key in _JSON_DATE_KEYS:
         value = item.get(key)
         if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
@@ -169,7 +174,7 @@ def _json_date(item: dict[str, Any]) -> datetime | None:
                     compact = datetime.strptime(digits, _COMPACT_DATE_FORMATS[len(digits)])
                 except ValueError:
                     continue
-                return compact.replace(tzinfo=UTC)
+                return compact.replace(tzinfo=timezone)
             value = int(digits)
         if isinstance(value, int | float) and not isinstance(value, bool):
             if _EARLIEST_TIMESTAMP * 1000 <= value <= _LATEST_TIMESTAMP * 1000:
@@ -177,6 +182,6 @@ def _json_date(item: dict[str, Any]) -> datetime | None:
             if not _EARLIEST_TIMESTAMP <= value <= _LATEST_TIMESTAMP:
                 continue  # a count, a year or an id, not a time
             return datetime.fromtimestamp(value, tz=UTC)
-        if isinstance(value, str) and (parsed := parse_w3c_date(value)) is not None:
+        if isinstance(value, str) and (parsed := parse_w3c_date(value, timezone)) is not None:
             return parsed
     return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import struct
 import zlib
+from datetime import UTC, tzinfo
 
 from lxml import etree
 from scrapy.utils.gz import gunzip
@@ -42,8 +43,9 @@ def gunzipped(body: bytes, max_bytes: int) -> bytes:
         raise ListingError(f"not a gzip file: {exc}") from None
 
 
-def parse_sitemap(body: bytes) -> ParsedListing:
-    """A sitemap index, a urlset or a Google News sitemap (already gunzipped)."""
+def parse_sitemap(body: bytes, *, timezone: tzinfo = UTC) -> ParsedListing:
+    """A sitemap index, a urlset or a Google News sitemap (already gunzipped); its dates
+    without a zone are in `timezone`."""
     try:
         root = etree.fromstring(body.lstrip(), parser=_SITEMAP_PARSER)
     except etree.XMLSyntaxError as exc:
@@ -53,7 +55,7 @@ def parse_sitemap(body: bytes) -> ParsedListing:
     kind = etree.QName(root).localname
     if kind == "sitemapindex":
         children = [
-            ListingEntry(url=loc, published=parse_w3c_date(_text(el, "lastmod")))
+            ListingEntry(url=loc, published=parse_w3c_date(_text(el, "lastmod"), timezone))
             for el in root.iterchildren(_ANY_NS + "sitemap")
             if (loc := _text(el, "loc")) and is_http_url(loc)
         ]
@@ -75,9 +77,9 @@ def parse_sitemap(body: bytes) -> ParsedListing:
         if news is not None:
             is_news = True
             title = clean_text(_text(news, "title"))
-            published = parse_w3c_date(_text(news, "publication_date"))
+            published = parse_w3c_date(_text(news, "publication_date"), timezone)
         if published is None:
-            published = parse_w3c_date(_text(el, "lastmod"))
+            published = parse_w3c_date(_text(el, "lastmod"), timezone)
         entries.append(ListingEntry(url=loc, title=title, published=published))
     return ParsedListing(
         kind="news-sitemap" if is_news else "urlset", entries=tuple(entries), invalid=invalid

@@ -19,7 +19,7 @@ from crawler.listings import (
     parse_sitemap,
     sitemaps_from_robots,
 )
-from crawler.spiders.news import NewsSpider, classify_failure, page_links
+from crawler.spiders.news import NewsSpider, classify_failure, page_links, response_header
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,12 @@ class CheckSpider(NewsSpider):
         url = response.request.url if response.request else response.url
         try:
             if kind == "feed":
-                listing = parse_feed(response.body, url=response.url)
+                listing = parse_feed(
+                    response.body,
+                    url=response.url,
+                    content_type=response_header(response, b"Content-Type"),
+                    timezone=source.timezone,
+                )
             elif kind == "sitemap" and url.rstrip("/").endswith("/robots.txt"):
                 found = sitemaps_from_robots(response.body)
                 yield self._result(
@@ -68,7 +73,8 @@ class CheckSpider(NewsSpider):
                 )
                 return
             elif kind == "sitemap":
-                listing = parse_sitemap(gunzipped(response.body, self.max_listing_bytes))
+                body = gunzipped(response.body, self.max_listing_bytes)
+                listing = parse_sitemap(body, timezone=source.timezone)
             else:
                 if not isinstance(response, HtmlResponse) or source.follow is None:
                     yield self._result(response, False, "not an HTML page")

@@ -307,8 +307,8 @@ class NewsSpider(Spider):
             url=response.request.url if response.request else response.url,
             kind=response.meta["kind"],
             status=response.status,
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
+            etag=response_header(response, b"ETag"),
+            last_modified=response_header(response, b"Last-Modified"),
         )
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
@@ -319,7 +319,10 @@ class NewsSpider(Spider):
             return
         try:
             listing = parse_feed(
-                response.body, url=response.url, content_type=_header(response, b"Content-Type")
+                response.body,
+                url=response.url,
+                content_type=response_header(response, b"Content-Type"),
+                timezone=source.timezone,
             )
         except ListingError as exc:
             yield self._unusable(response, source, "not_a_feed", f"feed {response.url}: {exc}")
@@ -346,7 +349,7 @@ class NewsSpider(Spider):
             yield self._unusable(response, source, "bad_gzip", f"sitemap {response.url}: {exc}")
             return
         try:
-            listing = parse_sitemap(body)
+            listing = parse_sitemap(body, timezone=source.timezone)
         except ListingError as exc:
             yield self._unusable(
                 response, source, "not_a_sitemap", f"sitemap {response.url}: {exc}"
@@ -510,7 +513,7 @@ class NewsSpider(Spider):
         source = self._source(response)
         requested = response.meta.get("redirect_urls", [response.url])[0]
         if not isinstance(response, HtmlResponse):
-            content_type = _header(response, b"Content-Type") or "no content type"
+            content_type = response_header(response, b"Content-Type") or "no content type"
             yield PageSkipped(
                 source=source.name,
                 url=requested,
@@ -542,6 +545,7 @@ class NewsSpider(Spider):
             status=response.status,
             html=page_html(response),
             language_hint=source.language,
+            timezone=source.timezone,
             listing_title=response.meta.get("listing_title"),
             listing_published=response.meta.get("listing_published"),
             redirect_urls=tuple(response.meta.get("redirect_urls", ())),
@@ -612,7 +616,7 @@ _TOO_LARGE = re.compile(r"max\w* ?size|larger than (the )?download max", re.IGNO
 def page_html(response: TextResponse) -> str:
     """The page as text: Scrapy's decoding where the page declares its encoding, a
     detected one where it declares none."""
-    if declared_encoding(response.body, _header(response, b"Content-Type")):
+    if declared_encoding(response.body, response_header(response, b"Content-Type")):
         return response.text
     return response.body.decode(detect_encoding(response.body), errors="replace")
 
@@ -647,7 +651,7 @@ def page_links(response: HtmlResponse, follow: re.Pattern[str]) -> tuple[list[Li
     return entries, rejected
 
 
-def _header(response: Response, name: bytes) -> str | None:
+def response_header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
 

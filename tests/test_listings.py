@@ -450,6 +450,25 @@ def test_times_without_a_zone_are_in_the_sources_timezone() -> None:
     ]
 
 
+def test_a_feeds_dates_without_a_zone_are_in_the_sources_timezone() -> None:
+    feed = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>
+<item><title>a</title><link>https://n.example/a</link><pubDate>2026-12-02 22:00:00</pubDate></item>
+<item><title>b</title><link>https://n.example/b</link>
+<pubDate>Wed, 02 Dec 2026 22:00:00 +0800</pubDate></item>
+</channel></rss>"""
+    shanghai = ZoneInfo("Asia/Shanghai")
+    local = parse_feed(feed, url="https://n.example/rss", timezone=shanghai).entries
+    assert [e.published.astimezone(UTC) for e in local if e.published] == [
+        datetime(2026, 12, 2, 14, tzinfo=UTC),
+        datetime(2026, 12, 2, 14, tzinfo=UTC),
+    ]
+    as_utc = parse_feed(feed, url="https://n.example/rss").entries  # no zone configured
+    assert [e.published for e in as_utc] == [
+        datetime(2026, 12, 2, 22, tzinfo=UTC),
+        datetime(2026, 12, 2, 14, tzinfo=UTC),
+    ]
+
+
 def test_a_sitemap_with_a_month_date_keeps_it() -> None:
     body = (
         b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'

@@ -12,6 +12,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from crawler.extract import link_tags
+from crawler.listings.dates import parse_w3c_date
 from crawler.listings.entries import ListingEntry, ListingError, ParsedListing, clean_text
 from crawler.listings.json_feeds import looks_like_json, parse_json_listing
 from crawler.urls import is_http_url
@@ -23,8 +24,7 @@ def parse_feed(
     """RSS 0.9x/1.0/2.0 and Atom. feedparser falls back to its lenient parser on broken
     XML, so one malformed item does not lose the others; items without a link count as
     invalid. A JSON body (JSON Feed, or a news site's JSON API) is read by
-    `parse_json_listing`, its times without a zone in `timezone` (RSS and Atom dates
-    carry one by their specifications; feedparser reads one without as UTC)."""
+    `parse_json_listing`. Dates written without a zone are in `timezone`."""
     if looks_like_json(body, content_type):
         return parse_json_listing(body, url=url, content_type=content_type, timezone=timezone)
     if not body.strip():
@@ -49,7 +49,9 @@ def parse_feed(
             invalid += 1
             continue
         entries.append(
-            ListingEntry(url=link, title=clean_text(item.get("title")), published=_entry_date(item))
+            ListingEntry(
+                url=link, title=clean_text(item.get("title")), published=_entry_date(item, timezone)
+            )
         )
     warnings = (str(parsed.bozo_exception),) if parsed.get("bozo") else ()
     return ParsedListing(
@@ -117,11 +119,16 @@ def _entry_link(item: Any) -> str | None:
     return None
 
 
-def _entry_date(item: Any) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+def _entry_date(item: Any, timezone: tzinfo = UTC) -> datetime | None:
+    for key in ("published", "updated", "created"):
         # dict.get: FeedParserDict.get maps updated→published with a DeprecationWarning
-        value = dict.get(item, key)
-        if value:
-            # feedparser normalises to UTC struct_time
-            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+        value = dict.get(item, f"{key}_parsed")
+        if not value:
+            continue
+        if timezone != UTC and (written := parse_w3c_date(dict.get(item, key), timezone)):
+            # feedparser reads a date without a zone ("2026-12-02 22:00:00", common in
+            # Chinese feeds) as UTC; read as written, it is in the source's zone
+            return written
+        # feedparser normalises to UTC struct_time
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
     return None

@@ -127,7 +127,7 @@ class _Hits:
     phrase, a NEAR or an explanation asks."""
 
     # a plain class with slots: one is made per article and rule set, on the hot path
-    __slots__ = ("_analysed", "_haystacks", "_positions", "_words", "article", "present", "ruleset")
+    __slots__ = ("_analysed", "_haystacks", "_positions", "article", "present", "ruleset")
 
     def __init__(self, ruleset: RuleSet, article: ArticleView) -> None:
         self.ruleset = ruleset
@@ -135,7 +135,6 @@ class _Hits:
         self.present: AbstractSet[Key] = frozenset()  # keys found in any field
         self._analysed: dict[str, Analyzed] | None = None
         self._positions: dict[tuple[str, int], list[int]] = {}
-        self._words: dict[str, list[str]] = {}  # a field's words, split when explaining
         self._haystacks: dict[tuple[str, str], str] = {}  # a field's form, padded
 
     @property
@@ -201,11 +200,13 @@ class _Hits:
             self._positions[key] = positions
         return self._positions[key]
 
-    def words(self, field_name: str) -> list[str]:
-        if field_name not in self._words:
-            analysed = self.analysed.get(field_name)
-            self._words[field_name] = analysed.surface.split(" ") if analysed else []
-        return self._words[field_name]
+    def words(self, field_name: str, start: int, count: int) -> list[str]:
+        """The field's words from position `start` on (split only as far as needed:
+        explanations mostly quote a word near the start)."""
+        analysed = self.analysed.get(field_name)
+        if analysed is None:
+            return []
+        return analysed.surface.split(" ", start + count)[start : start + count]
 
 
 class RuleSet:
@@ -257,7 +258,13 @@ class RuleSet:
         self._first_parts = _Wakers(first)
         self._second_parts = _Wakers(second)
         nodes = [rule.node for rule in self.rules]
-        self._compiled = [_compile(node, self._slots, self.pattern_keys) for node in nodes]
+        # evaluated only once woken: the two waking parts need no second test
+        self._compiled = [
+            _compile_and(node, self._slots, self.pattern_keys, known={first[i], second[i]})
+            if isinstance(node, And)
+            else _compile(node, self._slots, self.pattern_keys)
+            for i, node in enumerate(nodes)
+        ]
         self._explainers = [_compile_why(node, self._slots, self.pattern_keys) for node in nodes]
 
     def _pattern_id(self, kind: str, text: str) -> int:
@@ -403,10 +410,13 @@ def _compile(node: Node, slots: Slots, keys: Keys) -> Predicate:
     return any_of
 
 
-def _compile_and(node: And, slots: Slots, keys: Keys) -> Predicate:
+def _compile_and(
+    node: And, slots: Slots, keys: Keys, known: AbstractSet[frozenset[Key]] = frozenset()
+) -> Predicate:
     """The usual rule is an AND of words, OR-groups of words and NOTs of them: each a
-    set test, done first and in one loop; phrases, NEARs and metadata after, and only
-    when the words they need are all present (the same set tests)."""
+    set test, done first and in one loop, the smallest first; phrases, NEARs and
+    metadata after, and only when the words they need are all present (the same set
+    tests). Parts in `known` are present whenever the predicate is asked."""
     required: dict[frozenset[Key], None] = {}
     forbidden: list[frozenset[Key]] = []
     rest: list[Predicate] = []
@@ -419,9 +429,11 @@ def _compile_and(node: And, slots: Slots, keys: Keys) -> Predicate:
         if not _is_single_slot(child, slots):
             rest.append(_compile(child, slots, keys))
 
+    to_test = sorted(required.keys() - known, key=len)
+
     def all_of(hits: _Hits, article: ArticleView) -> bool:
         disjoint = hits.present.isdisjoint  # the set tests in C, without a Python loop
-        if any(map(disjoint, required)) or not all(map(disjoint, forbidden)):
+        if any(map(disjoint, to_test)) or not all(map(disjoint, forbidden)):
             return False
         return all(part(hits, article) for part in rest)
 
@@ -461,18 +473,27 @@ def _compile_why(node: Node, slots: Slots, keys: Keys) -> Explainer:
         term_slots = slots[node]
         slot_keys = [_keys_of(slot, keys) for slot in term_slots]
         fields = sorted(node.fields)
+        # the term, and the text's own words when the match was folded or stemmed:
+        # `nvidia (nvidias)`
+        shown = node.display
+        as_shown = {shown, shown.strip('"'), ""}
 
         def term(hits: _Hits, _article: ArticleView, why: list[str]) -> bool:
             if any(map(hits.present.isdisjoint, slot_keys)):
                 return False  # a word missing everywhere
+            found: tuple[str, int] | None = None
             if len(term_slots) == 1:  # one word: where it first stands is all `why` shows
-                firsts = ((name, hits.first_position(name, term_slots[0])) for name in fields)
-                found = [(name, first) for name, first in firsts if first is not None][:1]
-            else:
-                found = _term_starts(node, term_slots, hits)
-            if found:
-                why.append(_explain(node, hits, found))
-            return bool(found)
+                for name in fields:
+                    if (first := hits.first_position(name, term_slots[0])) is not None:
+                        found = (name, first)
+                        break
+            elif starts := _term_starts(node, term_slots, hits):
+                found = starts[0]
+            if found is None:
+                return False
+            seen = as_written(hits.words(*found, len(term_slots)))
+            why.append(shown if seen in as_shown else f"{shown} ({seen})")
+            return True
 
         return term
     if isinstance(node, Near):
@@ -503,16 +524,6 @@ def _compile_why(node: Node, slots: Slots, keys: Keys) -> Explainer:
     assert isinstance(node, Or)
     # a list, not a generator: every branch that holds adds its words to `why`
     return lambda hits, article, why: any([part(hits, article, why) for part in parts])
-
-
-def _explain(term: Term, hits: _Hits, found: list[tuple[str, int]]) -> str:
-    """The term, and the text's own word when the match was folded or stemmed:
-    `nvidia (nvidias)`."""
-    field_name, start = found[0]
-    length = term.text.count(" ") + 1
-    seen = as_written(hits.words(field_name)[start : start + length])
-    shown = term.display
-    return shown if seen in (shown, shown.strip('"'), "") else f"{shown} ({seen})"
 
 
 def _term_starts(term: Term, term_slots: tuple[Slot, ...], hits: _Hits) -> list[tuple[str, int]]:

@@ -130,15 +130,7 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     duplicates = sorted({n for n in alert_names if alert_names.count(n) > 1})
     if duplicates:
         raise ConfigError(f"{path}: alerts: duplicate alert name(s): {', '.join(duplicates)}")
-    try:
-        from zoneinfo import ZoneInfo
-
-        ZoneInfo(email.timezone)
-    except (KeyError, ValueError, OSError):
-        raise ConfigError(
-            f"{path}: email.timezone: unknown time zone {email.timezone!r} "
-            "(expected e.g. Europe/Berlin or UTC)"
-        ) from None
+    _time_zone(email.timezone, f"{path}: email.timezone")
 
     return Config(
         path=path,
@@ -426,16 +418,19 @@ def _source_timezone(checker: _Checker, raw: Any, where: str) -> tzinfo:
     """The zone of the times a source writes without one: many sites write local time
     in their sitemaps, JSON listings and pages (UTC when not configured)."""
     name = checker.get(raw, where, "timezone", str, None)
-    if name is None:
-        return UTC
+    return UTC if name is None else _time_zone(name, f"{checker.path}: {where}.timezone")
+
+
+def _time_zone(name: str, where: str) -> tzinfo:
+    """An IANA time zone by name; a ConfigError that says `where` for an unknown one."""
     from zoneinfo import ZoneInfo
 
     try:
         return ZoneInfo(name)
     except (KeyError, ValueError, OSError):
         raise ConfigError(
-            f"{checker.path}: {where}.timezone: unknown time zone {name!r} "
-            "(expected e.g. Asia/Shanghai, Europe/Berlin or UTC)"
+            f"{where}: unknown time zone {name!r} (expected e.g. Europe/Berlin, "
+            "Asia/Shanghai or UTC)"
         ) from None
 
 

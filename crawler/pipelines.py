@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -155,7 +155,9 @@ def choose_published(listed: datetime | None, on_page: datetime | None) -> datet
     often cannot find."""
     if listed is None or on_page is None:
         return listed or on_page
-    return listed if abs(listed - on_page) <= timedelta(days=1) else on_page
+    # in UTC: two times in one zone subtract by the clock, an hour off across a DST change
+    apart = abs(listed.astimezone(UTC) - on_page.astimezone(UTC))
+    return listed if apart <= timedelta(days=1) else on_page
 
 
 def _extract(

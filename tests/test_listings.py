@@ -469,6 +469,47 @@ def test_a_feeds_dates_without_a_zone_are_in_the_sources_timezone() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("pub_date", "expected"),
+    [
+        # a zone of its own (one email.utils cannot read: feedparser's reading stands)
+        ("Wed, 02 Dec 2026 22:00:00 +08:00", datetime(2026, 12, 2, 14, tzinfo=UTC)),
+        ("Wed, 02 Dec 2026 22:00:00 GMT", datetime(2026, 12, 2, 22, tzinfo=UTC)),
+        ("Wed, 02 Dec 2026 22:00:00 -0000", datetime(2026, 12, 2, 22, tzinfo=UTC)),  # UTC
+        ("2026-12-02T22:00:00+01:00", datetime(2026, 12, 2, 21, tzinfo=UTC)),
+        # none: local time
+        ("Wed, 02 Dec 2026 22:00:00", datetime(2026, 12, 2, 21, tzinfo=UTC)),
+        ("2026-12-02 22:00:00", datetime(2026, 12, 2, 21, tzinfo=UTC)),
+    ],
+)
+def test_a_feed_date_keeps_its_own_zone_and_only_one_without_takes_the_sources(
+    pub_date: str, expected: datetime
+) -> None:
+    feed = (
+        '<rss version="2.0"><channel><title>T</title><item><link>https://n.example/a</link>'
+        f"<pubDate>{pub_date}</pubDate></item></channel></rss>"
+    ).encode()
+    (berlin,) = parse_feed(
+        feed, url="https://n.example/f", timezone=ZoneInfo("Europe/Berlin")
+    ).entries
+    assert berlin.published == expected
+    # a zone configured as UTC reads every date as the default does
+    (configured,) = parse_feed(feed, url="https://n.example/f", timezone=ZoneInfo("UTC")).entries
+    (default,) = parse_feed(feed, url="https://n.example/f").entries
+    assert configured.published == default.published
+
+
+def test_wordpress_date_gmt_is_utc_whatever_the_sources_zone() -> None:
+    posts = (
+        b'[{"link": "https://wp.example/a", "date": "2026-12-02T22:00:00",'
+        b' "date_gmt": "2026-12-02T21:00:00"}]'
+    )
+    listing = parse_feed(
+        posts, url="https://wp.example/wp-json/wp/v2/posts", timezone=ZoneInfo("Europe/Berlin")
+    )
+    assert listing.entries[0].published == datetime(2026, 12, 2, 21, tzinfo=UTC)
+
+
 def test_a_sitemap_with_a_month_date_keeps_it() -> None:
     body = (
         b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'

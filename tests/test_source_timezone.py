@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import Response, SiteSession
+from crawler.pipelines import choose_published
 from storage import Article, open_database
 from tests.conftest import FAST_CRAWL, chipwatch, write_config
 
@@ -89,3 +91,13 @@ def test_a_sources_local_times_are_stored_as_the_moments_they_mean(tmp_path: Pat
         "a1.html": datetime(2026, 11, 30, 13, tzinfo=UTC),
         "a2.html": datetime(2026, 11, 30, 14, tzinfo=UTC),
     }
+
+
+def test_a_listing_date_within_a_day_of_the_pages_is_preferred_counted_in_real_hours() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    page = datetime(2026, 10, 24, 12, tzinfo=berlin)
+    # the clocks go back on 25 October: noon to noon is 25 hours, more than a day
+    assert choose_published(datetime(2026, 10, 25, 12, tzinfo=berlin), page) == page
+    within = datetime(2026, 10, 25, 10, tzinfo=berlin)  # 23 hours
+    assert choose_published(within, page) == within
+    assert choose_published(None, page) == page

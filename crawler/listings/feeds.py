@@ -120,15 +120,18 @@ def _entry_link(item: Any) -> str | None:
 
 
 def _entry_date(item: Any, timezone: tzinfo = UTC) -> datetime | None:
+    """The item's date. feedparser normalises to UTC, and reads a date written without a
+    zone ("2026-12-02 22:00:00", common in Chinese feeds) as UTC or not at all: such a
+    date, read here as the source's local time, wins; where feedparser read a zone that
+    `parse_w3c_date` cannot, feedparser's reading stands."""
     for key in ("published", "updated", "created"):
         # dict.get: FeedParserDict.get maps updated→published with a DeprecationWarning
-        value = dict.get(item, f"{key}_parsed")
-        if not value:
-            continue
-        if timezone != UTC and (written := parse_w3c_date(dict.get(item, key), timezone)):
-            # feedparser reads a date without a zone ("2026-12-02 22:00:00", common in
-            # Chinese feeds) as UTC; read as written, it is in the source's zone
-            return written
-        # feedparser normalises to UTC struct_time
-        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+        parsed = dict.get(item, f"{key}_parsed")
+        as_utc = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC) if parsed else None
+        written = dict.get(item, key)
+        local = parse_w3c_date(written, timezone)
+        if local is not None and as_utc in (None, parse_w3c_date(written, UTC)):
+            return local
+        if as_utc is not None:
+            return as_utc
     return None

@@ -167,6 +167,7 @@ def _json_title(item: dict[str, Any]) -> str | None:
 def _json_date(item: dict[str, Any], timezone: tzinfo = UTC) -> datetime | None:
     for key in _JSON_DATE_KEYS:
         value = item.get(key)
+        zone = UTC if key.endswith("_gmt") else timezone  # WordPress: date_gmt is UTC
         if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             digits = value.strip()
             if len(digits) in _COMPACT_DATE_FORMATS:
@@ -174,7 +175,7 @@ def _json_date(item: dict[str, Any], timezone: tzinfo = UTC) -> datetime | None:
                     compact = datetime.strptime(digits, _COMPACT_DATE_FORMATS[len(digits)])
                 except ValueError:
                     continue
-                return compact.replace(tzinfo=timezone)
+                return compact.replace(tzinfo=zone)
             value = int(digits)
         if isinstance(value, int | float) and not isinstance(value, bool):
             if _EARLIEST_TIMESTAMP * 1000 <= value <= _LATEST_TIMESTAMP * 1000:
@@ -182,6 +183,6 @@ def _json_date(item: dict[str, Any], timezone: tzinfo = UTC) -> datetime | None:
             if not _EARLIEST_TIMESTAMP <= value <= _LATEST_TIMESTAMP:
                 continue  # a count, a year or an id, not a time
             return datetime.fromtimestamp(value, tz=UTC)
-        if isinstance(value, str) and (parsed := parse_w3c_date(value, timezone)) is not None:
+        if isinstance(value, str) and (parsed := parse_w3c_date(value, zone)) is not None:
             return parsed
     return None

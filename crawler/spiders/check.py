@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import Request
@@ -89,7 +89,7 @@ class CheckSpider(NewsSpider):
             return
         count = len(listing.entries) + len(listing.sitemaps)
         dates = [e.published for e in listing.entries if e.published]
-        newest = max(dates) if dates else None
+        newest = max(dates).astimezone(UTC) if dates else None
         what = f"{listing.kind}, {count} {'sitemaps' if listing.sitemaps else 'items'}"
         if newest:
             what += f", newest {newest:%Y-%m-%d}"

@@ -397,13 +397,20 @@ def test_w3c_dates() -> None:
         ("Tue, 03 Nov 2026 10:05:00 GMT", datetime(2026, 11, 3, 10, 5, tzinfo=UTC)),
         ("03 Nov 2026 10:05:00 +0100", datetime(2026, 11, 3, 9, 5, tzinfo=UTC)),
         ("Tue, 3 Nov 2026 10:05 EST", datetime(2026, 11, 3, 15, 5, tzinfo=UTC)),
+        ("2026/11/03 10:05:30", datetime(2026, 11, 3, 10, 5, 30, tzinfo=UTC)),
+        ("2026/11/3", datetime(2026, 11, 3, tzinfo=UTC)),
+        ("2026.11.03 10:05", datetime(2026, 11, 3, 10, 5, tzinfo=UTC)),
+        ("2026年11月3日 10:05", datetime(2026, 11, 3, 10, 5, tzinfo=UTC)),
+        ("03.11.2026, 10:05", datetime(2026, 11, 3, 10, 5, tzinfo=UTC)),
     ],
 )
 def test_partial_w3c_and_rfc_822_sitemap_dates(value: str, expected: datetime) -> None:
     assert parse_w3c_date(value) == expected
 
 
-@pytest.mark.parametrize("value", ["", "  ", "2026-13", "Tue, 03 Nov 2026", "03/11/2026", "1"])
+@pytest.mark.parametrize(
+    "value", ["", "  ", "2026-13", "Tue, 03 Nov 2026", "03/11/2026", "1", "2026/13/45", "3.11.26"]
+)
 def test_sitemap_dates_that_are_not_dates(value: str) -> None:
     assert parse_w3c_date(value) is None
 
@@ -477,9 +484,12 @@ def test_a_feeds_dates_without_a_zone_are_in_the_sources_timezone() -> None:
         ("Wed, 02 Dec 2026 22:00:00 GMT", datetime(2026, 12, 2, 22, tzinfo=UTC)),
         ("Wed, 02 Dec 2026 22:00:00 -0000", datetime(2026, 12, 2, 22, tzinfo=UTC)),  # UTC
         ("2026-12-02T22:00:00+01:00", datetime(2026, 12, 2, 21, tzinfo=UTC)),
-        # none: local time
+        # none: local time (feedparser reads the last three as 1 December, 00:00)
         ("Wed, 02 Dec 2026 22:00:00", datetime(2026, 12, 2, 21, tzinfo=UTC)),
         ("2026-12-02 22:00:00", datetime(2026, 12, 2, 21, tzinfo=UTC)),
+        ("2026/12/02 22:00:00", datetime(2026, 12, 2, 21, tzinfo=UTC)),
+        ("2026年12月02日 22:00", datetime(2026, 12, 2, 21, tzinfo=UTC)),
+        ("02.12.2026 22:00", datetime(2026, 12, 2, 21, tzinfo=UTC)),
     ],
 )
 def test_a_feed_date_keeps_its_own_zone_and_only_one_without_takes_the_sources(

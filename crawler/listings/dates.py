@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import email.utils
+import re
 from datetime import UTC, datetime, tzinfo
 
 from dateutil.parser import isoparse
 
+# Local spellings sites write instead of a standard date, never with a zone: year first
+# with slashes or dots (2026/12/02, 2026.12.02), Chinese (2026年12月02日) or German
+# (02.12.2026); each with an optional time. feedparser reads them as the 1st of the month.
+_LOCAL_DATE_RE = re.compile(
+    r"(?:(?P<y>\d{4})[/.](?P<m>\d{1,2})[/.](?P<d>\d{1,2})"
+    r"|(?P<cy>\d{4})年(?P<cm>\d{1,2})月(?P<cd>\d{1,2})日"
+    r"|(?P<dd>\d{1,2})\.(?P<dm>\d{1,2})\.(?P<dy>\d{4}))"
+    r"(?:,?\s*(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+)
+
 
 def parse_w3c_date(value: str | None, timezone: tzinfo = UTC) -> datetime | None:
     """A listing's date: W3C datetime in any of its precisions ("2026", "2026-11",
-    "2026-11-03", with or without a time), or an RFC 822 date (feeds, and some CMSs'
-    sitemaps).
+    "2026-11-03", with or without a time), an RFC 822 date (feeds, and some CMSs'
+    sitemaps), or a local spelling (see _LOCAL_DATE_RE).
     A date or time written without a zone is in `timezone` (the source's: many sites
     write their local time); a partial date stands for the start of its period."""
     if not value or not value.strip():
@@ -31,7 +42,26 @@ def parse_w3c_date(value: str | None, timezone: tzinfo = UTC) -> datetime | None
         try:
             parsed = email.utils.parsedate_to_datetime(value)
         except (ValueError, TypeError, IndexError):
-            return None
+            return _local_date(value, timezone)
         if parsed.tzinfo is None and value.endswith("-0000"):
             return parsed.replace(tzinfo=UTC)  # RFC 5322 3.3: UTC, the local zone unknown
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone)
+
+
+def _local_date(value: str, timezone: tzinfo) -> datetime | None:
+    match = _LOCAL_DATE_RE.fullmatch(value)
+    if match is None:
+        return None
+    year, month, day = (
+        match["y"] or match["cy"] or match["dy"],
+        match["m"] or match["cm"] or match["dm"],
+        match["d"] or match["cd"] or match["dd"],
+    )
+    try:
+        return datetime(
+            int(year), int(month), int(day),
+            int(match["H"] or 0), int(match["M"] or 0), int(match["S"] or 0),
+            tzinfo=timezone,
+        )  # fmt: skip
+    except ValueError:  # 2026/13/45
+        return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urljoin
 
@@ -119,18 +119,27 @@ def _entry_link(item: Any) -> str | None:
     return None
 
 
+# UTC offsets run from -12 to +14 hours: a reading further off is not a zone's doing
+_ZONE_OFFSETS_SPAN = timedelta(hours=14)
+
+
 def _entry_date(item: Any, timezone: tzinfo = UTC) -> datetime | None:
-    """The item's date. feedparser normalises to UTC, and reads a date written without a
-    zone ("2026-12-02 22:00:00", common in Chinese feeds) as UTC or not at all: such a
-    date, read here as the source's local time, wins; where feedparser read a zone that
-    `parse_w3c_date` cannot, feedparser's reading stands."""
+    """The item's date. feedparser normalises to UTC, reads a date written without a
+    zone ("2026-12-02 22:00:00", common in Chinese feeds) as UTC or not at all, and a
+    local spelling ("2026/12/02", "02.12.2026") as the 1st of the month. Our own reading,
+    with the source's zone for a date without one, wins; feedparser's stands only where
+    it read a zone that `parse_w3c_date` cannot ("… 22:00:00 +08:00")."""
     for key in ("published", "updated", "created"):
         # dict.get: FeedParserDict.get maps updated→published with a DeprecationWarning
         parsed = dict.get(item, f"{key}_parsed")
         as_utc = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC) if parsed else None
         written = dict.get(item, key)
         local = parse_w3c_date(written, timezone)
-        if local is not None and as_utc in (None, parse_w3c_date(written, UTC)):
+        if local is not None and (
+            as_utc is None
+            or as_utc == (as_if_utc := parse_w3c_date(written, UTC))
+            or (as_if_utc is not None and abs(as_utc - as_if_utc) > _ZONE_OFFSETS_SPAN)
+        ):
             return local
         if as_utc is not None:
             return as_utc

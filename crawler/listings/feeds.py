@@ -135,12 +135,13 @@ def _entry_date(item: Any, timezone: tzinfo = UTC) -> datetime | None:
         as_utc = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC) if parsed else None
         written = dict.get(item, key)
         local = parse_w3c_date(written, timezone)
-        if local is not None and (
-            as_utc is None
-            or as_utc == (as_if_utc := parse_w3c_date(written, UTC))
-            or (as_if_utc is not None and abs(as_utc - as_if_utc) > _ZONE_OFFSETS_SPAN)
-        ):
+        if local is None:
+            if as_utc is not None:
+                return as_utc
+            continue
+        # the same string read as UTC: feedparser agrees, or erred by more than a zone can
+        as_if_utc = parse_w3c_date(written, UTC)
+        if as_utc is None or as_utc == as_if_utc or abs(as_utc - local) > _ZONE_OFFSETS_SPAN:
             return local
-        if as_utc is not None:
-            return as_utc
+        return as_utc
     return None

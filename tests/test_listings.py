@@ -481,6 +481,7 @@ def test_a_feeds_dates_without_a_zone_are_in_the_sources_timezone() -> None:
     [
         # a zone of its own (one email.utils cannot read: feedparser's reading stands)
         ("Wed, 02 Dec 2026 22:00:00 +08:00", datetime(2026, 12, 2, 14, tzinfo=UTC)),
+        ("2026-12-02 22:00:00 +08:00", datetime(2026, 12, 2, 14, tzinfo=UTC)),
         ("Wed, 02 Dec 2026 22:00:00 GMT", datetime(2026, 12, 2, 22, tzinfo=UTC)),
         ("Wed, 02 Dec 2026 22:00:00 -0000", datetime(2026, 12, 2, 22, tzinfo=UTC)),  # UTC
         ("2026-12-02T22:00:00+01:00", datetime(2026, 12, 2, 21, tzinfo=UTC)),
@@ -490,6 +491,9 @@ def test_a_feeds_dates_without_a_zone_are_in_the_sources_timezone() -> None:
         ("2026/12/02 22:00:00", datetime(2026, 12, 2, 21, tzinfo=UTC)),
         ("2026年12月02日 22:00", datetime(2026, 12, 2, 21, tzinfo=UTC)),
         ("02.12.2026 22:00", datetime(2026, 12, 2, 21, tzinfo=UTC)),
+        # near the 1st of the month, where feedparser's misreading lands
+        ("2026/12/01 10:00", datetime(2026, 12, 1, 9, tzinfo=UTC)),
+        ("2026年12月01日 00:30", datetime(2026, 11, 30, 23, 30, tzinfo=UTC)),
     ],
 )
 def test_a_feed_date_keeps_its_own_zone_and_only_one_without_takes_the_sources(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import email.utils
 import re
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import timezone as fixed_offset
 
 from dateutil.parser import isoparse
 
@@ -17,6 +18,13 @@ _LOCAL_DATE_RE = re.compile(
     r"|(?P<dd>\d{1,2})\.(?P<dm>\d{1,2})\.(?P<dy>\d{4}))"
     r"(?:,?\s*(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
 )
+
+
+_COLON_OFFSET_RE = re.compile(r"([+-]\d{2}):(\d{2})$")
+# a zone name at the end of an RFC 822 date ("GMT", "CET"): email.utils knows a few
+_ZONE_NAME_RE = re.compile(r"\s[A-Za-z]{1,5}$")
+# UTC+1 as a fixed zone: a date whose reading changes with the default zone has none
+_PROBE_ZONE = fixed_offset(timedelta(hours=1))
 
 
 def parse_w3c_date(value: str | None, timezone: tzinfo = UTC) -> datetime | None:
@@ -40,7 +48,8 @@ def parse_w3c_date(value: str | None, timezone: tzinfo = UTC) -> datetime | None
         parsed = isoparse(value)
     except (ValueError, OverflowError):
         try:
-            parsed = email.utils.parsedate_to_datetime(value)
+            # "+08:00": a colon email.utils does not read in an RFC 822 zone
+            parsed = email.utils.parsedate_to_datetime(_COLON_OFFSET_RE.sub(r"\1\2", value))
         except (ValueError, TypeError, IndexError):
             return _local_date(value, timezone)
         if parsed.tzinfo is None and value.endswith("-0000"):
@@ -65,3 +74,13 @@ def _local_date(value: str, timezone: tzinfo) -> datetime | None:
         )  # fmt: skip
     except ValueError:  # 2026/13/45
         return None
+
+
+def names_unread_zone(value: str | None) -> bool:
+    """Does the date end in a zone name that `parse_w3c_date` does not know (it reads
+    it as a time without a zone)?"""
+    return bool(
+        value
+        and _ZONE_NAME_RE.search(value.strip())
+        and parse_w3c_date(value, UTC) != parse_w3c_date(value, _PROBE_ZONE)
+    )

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
 
 from crawler.extract import link_tags
-from crawler.listings.dates import parse_w3c_date
+from crawler.listings.dates import names_unread_zone, parse_w3c_date
 from crawler.listings.entries import ListingEntry, ListingError, ParsedListing, clean_text
 from crawler.listings.json_feeds import looks_like_json, parse_json_listing
 from crawler.urls import is_http_url
@@ -119,29 +119,20 @@ def _entry_link(item: Any) -> str | None:
     return None
 
 
-# UTC offsets run from -12 to +14 hours: a reading further off is not a zone's doing
-_ZONE_OFFSETS_SPAN = timedelta(hours=14)
-
-
 def _entry_date(item: Any, timezone: tzinfo = UTC) -> datetime | None:
     """The item's date. feedparser normalises to UTC, reads a date written without a
     zone ("2026-12-02 22:00:00", common in Chinese feeds) as UTC or not at all, and a
-    local spelling ("2026/12/02", "02.12.2026") as the 1st of the month. Our own reading,
-    with the source's zone for a date without one, wins; feedparser's stands only where
-    it read a zone that `parse_w3c_date` cannot ("… 22:00:00 +08:00")."""
+    local spelling ("2026/12/02", "02.12.2026") as the 1st of the month: our own reading
+    (in the source's zone for a date without one) wins, unless the date names a zone
+    only feedparser knows."""
     for key in ("published", "updated", "created"):
         # dict.get: FeedParserDict.get maps updated→published with a DeprecationWarning
         parsed = dict.get(item, f"{key}_parsed")
         as_utc = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC) if parsed else None
         written = dict.get(item, key)
         local = parse_w3c_date(written, timezone)
-        if local is None:
-            if as_utc is not None:
-                return as_utc
-            continue
-        # the same string read as UTC: feedparser agrees, or erred by more than a zone can
-        as_if_utc = parse_w3c_date(written, UTC)
-        if as_utc is None or as_utc == as_if_utc or abs(as_utc - local) > _ZONE_OFFSETS_SPAN:
+        if local is not None and (as_utc is None or not names_unread_zone(written)):
             return local
-        return as_utc
+        if as_utc is not None:
+            return as_utc
     return None

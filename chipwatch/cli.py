@@ -361,7 +361,7 @@ def _fail_on(errors: list[str]) -> None:
 def search_cmd(
     query: Annotated[str, typer.Argument(help='Words, "phrases", AND/OR/NOT, -word, prefix*.')],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-    limit: Annotated[int, typer.Option(help="At most this many results.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many results.")] = 20,
 ) -> None:
     """Full-text search over stored articles, newest first."""
     config = _ready(_config())
@@ -537,7 +537,7 @@ def alerts_test(
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per matching article.")
     ] = False,
-    limit: Annotated[int, typer.Option(help="At most this many articles listed.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many articles listed.")] = 20,
 ) -> None:
     """Back-test a query on stored articles: what it would have matched, per day and
     source, and which word of each article matched which term."""
@@ -550,7 +550,7 @@ def alerts_test(
         hits = backtest(open_database(config.database_url), query, since_at)
     except QuerySyntaxError as exc:
         raise SearchSyntaxError(f"query: {exc}") from None
-    newest = hits[::-1][: max(limit, 0)]
+    newest = hits[::-1][:limit]
     if as_json:
         for article, match in newest:
             published = article.published_at.isoformat() if article.published_at else None
@@ -574,7 +574,7 @@ def alerts_test(
         out.print(f"  {day}: {sum(per_day[day].values())} — {sources}")
     for article, match in newest:
         out.print(
-            f"  • {_esc(article.title or article.url)} [{_esc(article.source)}] "
+            f"  • {_esc(article.title or article.url)} \\[{_esc(article.source)}] "
             f"— {_esc(', '.join(match.matched))}"
         )
 
@@ -601,7 +601,7 @@ def alerts_list(
         )
         return
     if not config.alerts:
-        out.print("No [[alerts]] configured.")
+        out.print("No \\[\\[alerts]] configured.")
     for alert in config.alerts:
         status = statuses[alert.name]
         last = f"{status.last_match_at:%Y-%m-%d %H:%M} UTC" if status.last_match_at else "never"
@@ -623,7 +623,7 @@ def entities(
         str, typer.Option(help="The period: since 2026-11-01, or the last 7d / 12h.")
     ] = "7d",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-    limit: Annotated[int, typer.Option(help="At most this many entities.")] = 30,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many entities.")] = 30,
 ) -> None:
     """AI-chip entities (companies, chips, software, agencies) in the stored articles:
     how many articles mention each in the period, against the period before it."""
@@ -634,7 +634,7 @@ def entities(
     start = parse_since(since, now=now)
     sessions = open_database(config.database_url)
     with sessions() as session:
-        counts = entity_counts(session, start=start, end=now, limit=max(limit, 1))
+        counts = entity_counts(session, start=start, end=now, limit=limit)
     for row in counts:
         if as_json:
             sys.stdout.write(json.dumps(row.as_json(), ensure_ascii=False) + "\n")
@@ -791,7 +791,7 @@ def stories_cmd(
         str, typer.Option(help="Stories seen since: 2026-11-01, or 2d / 12h ago.")
     ] = "2d",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-    limit: Annotated[int, typer.Option(help="At most this many stories.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many stories.")] = 50,
 ) -> None:
     """List stories (one real-world event, in any language and from any source) with
     their articles, languages and first source, newest first."""
@@ -799,7 +799,7 @@ def stories_cmd(
     since_at = parse_since(since, now=datetime.now(UTC))
     sessions = open_database(config.database_url)
     with sessions() as session:
-        listed = list_stories(session, since=since_at, limit=max(limit, 1))
+        listed = list_stories(session, since=since_at, limit=limit)
     for story in listed:
         if as_json:
             sys.stdout.write(json.dumps(story.as_json(), ensure_ascii=False) + "\n")
@@ -896,9 +896,10 @@ def sources_list(
         return
     for source in config.sources:
         flag = "" if source.enabled else " (disabled)"
-        out.print(f"[bold]{_esc(source.name)}[/bold] [{source.language or '?'}]{flag}")
+        language = _esc(f"[{source.language or '?'}]")
+        out.print(f"[bold]{_esc(source.name)}[/bold] {language}{flag}")
         for url in source.listing_urls:
-            out.print(f"  {url}")
+            out.print(f"  {_esc(url)}")
 
 
 @sources_app.command("check")

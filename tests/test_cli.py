@@ -430,3 +430,19 @@ feeds = ["http://127.0.0.1:{closed_port()}/feed.xml"]
         ("source", "Gone"),
         ("alert", "china-ai"),
     ]
+
+
+def test_words_in_brackets_are_printed_and_limits_are_checked(run_cli: Cli, tmp_path: Path) -> None:
+    # rich reads "[de]" as markup and would drop it
+    config = write_config(
+        tmp_path,
+        '[database]\nurl = "sqlite:///x.db"\n\n[[sources]]\nname = "Wire [beta]"\n'
+        'language = "de"\nfeeds = ["https://n.example/feed[1].xml"]\n',
+    )
+    listed = run_cli("sources", "list", config=config)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == ["Wire [beta] [de]", "  https://n.example/feed[1].xml"]
+    for command in (["search", "nvidia"], ["alerts", "test", "nvidia"], ["stories"]):
+        refused = run_cli(*command, "--limit", "0", config=config)
+        assert refused.returncode == 2, (command, refused.stdout)
+        assert "--limit" in refused.stderr

@@ -30,6 +30,7 @@ from analysis.analyzer import (
     analyze,
     as_written,
     fold,
+    raw_tokens,
     token_forms,
 )
 from analysis.query import (
@@ -201,12 +202,21 @@ class _Hits:
         return self._positions[key]
 
     def words(self, field_name: str, start: int, count: int) -> list[str]:
-        """The field's words from position `start` on (split only as far as needed:
-        explanations mostly quote a word near the start)."""
+        """The field's words from position `start` on as the text writes them, only
+        case-folded ("revenues", where the index holds the folded "revenus"). The
+        text is tokenised only as far as needed: explanations mostly quote an early word."""
+        text = (self.article.title if field_name == "title" else self.article.text) or ""
+        end, size = start + count, 512
+        while True:
+            tokens = raw_tokens(text[:size])
+            if len(tokens) > end or size >= len(text):  # the last token may be cut short
+                break
+            size *= 4
+        if len(tokens) >= end:
+            return tokens[start:end]
+        # the stored analysis is of another text (never expected): its own words
         analysed = self.analysed.get(field_name)
-        if analysed is None:
-            return []
-        return analysed.surface.split(" ", start + count)[start : start + count]
+        return analysed.surface.split(" ")[start:end] if analysed else []
 
 
 class RuleSet:
@@ -491,6 +501,9 @@ def _compile_why(node: Node, slots: Slots, keys: Keys) -> Explainer:
                 found = starts[0]
             if found is None:
                 return False
+            if node.slop is not None:  # its words stand apart: the term says it
+                why.append(shown)
+                return True
             seen = as_written(hits.words(*found, len(term_slots)))
             why.append(shown if seen in as_shown else f"{shown} ({seen})")
             return True

@@ -70,7 +70,7 @@ class Term:
         words = self.text.split(" ")
         text = as_written(words)
         if self.mode == PHRASE and len(words) > 1:
-            return f'"{text}"'
+            return f'"{text}"' + (f"~{self.slop}" if self.slop is not None else "")
         return {PREFIX: f"{text}*", SUFFIX: f"*{text}", INFIX: f"*{text}*"}.get(self.mode, text)
 
 

@@ -146,6 +146,14 @@ def test_why_writes_chinese_as_chinese_is_written() -> None:
     assert match.matched == ('"华为 昇腾"', '"nvidia 芯片"', "寒武纪")
 
 
+def test_why_quotes_the_texts_own_words_not_the_indexs_folded_forms() -> None:
+    # the index folds "ue" as a German umlaut ("revenues" → "revenus"): never shown
+    rules = RuleSet([Rule.parse("r", 'revenue* AND muenchen AND "huawei ascend"~3')])
+    text = "Huawei has outlined the Ascend roadmap; revenues grow in München."
+    (match,) = rules.match(ArticleView(title="", text=text))
+    assert match.matched == ("revenue* (revenues)", "muenchen (münchen)", '"huawei ascend"~3')
+
+
 def test_rules_without_positive_words_are_still_evaluated() -> None:
     rules = RuleSet([Rule.parse("de", "lang:de"), Rule.parse("x", "nvidia")])
     assert [m.rule for m in rules.match(ArticleView(title="", text="Intel", language="de"))] == [

@@ -118,7 +118,7 @@ def parse_query(query: str) -> Node:
     try:
         parsed = parser.parse(rewritten)
     except IllegalCharacterError as exc:
-        raise QuerySyntaxError(query, f"illegal character: {exc}") from None
+        raise _illegal_character(query, exc) from None
     except ParseSyntaxError as exc:
         raise QuerySyntaxError(query, _expected(exc), _position(query, exc)) from None
     except ParseError as exc:
@@ -141,6 +141,21 @@ def _bad_number(query: str) -> int | None:
         except InvalidOperation:
             return match.start()
     return next((m.start() for m in numbers if "." in m[1]), None)
+
+
+_ILLEGAL_RE = re.compile(r"Illegal character '(.*)' at position \d+$", re.DOTALL)
+
+
+def _illegal_character(query: str, exc: IllegalCharacterError) -> QuerySyntaxError:
+    """luqum's lexer error, said as the other syntax errors are: what and where."""
+    if query.count('"') % 2:
+        return QuerySyntaxError(query, "a quote that is not closed", query.rfind('"'))
+    found = _ILLEGAL_RE.search(str(exc))
+    fragment = found[1] if found else ""
+    position = query.find(fragment) if fragment else -1
+    if position < 0:
+        return QuerySyntaxError(query, f"illegal character: {exc}")
+    return QuerySyntaxError(query, f"unexpected {fragment[:1]!r}", position)
 
 
 def _check_foreign_operators(query: str, rewritten: str) -> None:

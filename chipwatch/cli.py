@@ -233,8 +233,8 @@ def crawl(
 def run(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log to stderr.")] = False,
 ) -> None:
-    """What cron calls: crawl every enabled source, then evaluate alerts and send what is
-    due, under one lock."""
+    """What cron calls: crawl the enabled sources' listings that are due, check the
+    sources' health, then evaluate alerts and send what is due, under one lock."""
     config = _config()
     with locked(config):
         _ready_to_crawl(config)

@@ -370,6 +370,10 @@ def test_sitemap_parser_does_not_resolve_entities() -> None:
 def test_not_a_sitemap() -> None:
     with pytest.raises(ListingError, match="not a sitemap"):
         parse_sitemap(b"<html><body>x</body></html>")
+    with pytest.raises(ListingError, match="not a sitemap: no XML element in it"):
+        parse_sitemap(b"this is not xml at all { } <<")
+    with pytest.raises(ListingError, match="not a sitemap: Document is empty"):
+        parse_sitemap(b"  \n")
 
 
 def test_robots_sitemap_lines() -> None:

@@ -194,6 +194,8 @@ def test_a_rule_is_woken_only_by_all_of_its_required_words() -> None:
     ("query", "message", "position"),
     [
         ("nvidia AND (", "unexpected end of query", 12),
+        ('"nvidia', "a quote that is not closed", 0),
+        ('nvidia AND "h20 chips', "a quote that is not closed", 11),
         ("x AND AND y", "unexpected 'AND'", 6),
         ("foo:bar", "unknown field 'foo'", 0),
         ("NOT nvidia", "only NOT terms", 0),

@@ -51,7 +51,8 @@ def parse_sitemap(body: bytes, *, timezone: tzinfo = UTC) -> ParsedListing:
     except etree.XMLSyntaxError as exc:
         raise ListingError(f"not a sitemap: {exc}") from None
     if root is None:
-        raise ListingError("not a sitemap: empty document")
+        what = "empty document" if not body.strip() else "no XML element in it"
+        raise ListingError(f"not a sitemap: {what}")
     kind = etree.QName(root).localname
     if kind == "sitemapindex":
         children = [

@@ -526,6 +526,11 @@ def _alerts_locked(config: Config, *, dry: bool) -> None:
         )
     for error in dict.fromkeys(delivery.errors):
         err.print(f"chipwatch alerts: {_esc(error)}")
+    if delivery.retrying:
+        err.print(
+            f"chipwatch alerts: {delivery.retrying} message(s) kept; a later run sends them "
+            "(`chipwatch alerts list` shows them)"
+        )
 
 
 @alerts_app.command("test")

@@ -239,6 +239,7 @@ def test_smtp_down_then_up_delivers_everything_once(tmp_path: Path) -> None:
     down = alerts(config)
     assert down.returncode == 0
     assert "cannot reach 127.0.0.1" in down.stderr
+    assert "2 message(s) kept; a later run sends them" in down.stderr
     listing = alerts(config, "list")
     assert listing.stdout.count("1 queued") == 2
     server.start()

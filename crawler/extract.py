@@ -10,6 +10,7 @@ import hashlib
 import html
 import os
 import re
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -232,6 +233,9 @@ def warm_up(parent: int | None = None) -> None:
     died): a crawl killed with SIGKILL must not strand its workers."""
     if parent is None:
         parent = os.getppid()
+    # Ctrl-C in a terminal reaches the whole process group: the crawl's main process
+    # stops the run and then the pool; a worker stopped mid-page would print a traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch_parent() -> None:
         while os.getppid() == parent:

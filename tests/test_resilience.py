@@ -3,6 +3,7 @@ finishes the rest without fetching again what was stored."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -99,3 +100,36 @@ def test_sigkill_mid_crawl_then_rerun(tmp_path: Path) -> None:
         assert urls == set(site.article_urls(base))
     stats = chipwatch(config, "stats", "--runs", "2")
     assert "Last run #2" in stats.stdout
+
+
+def test_ctrl_c_mid_crawl_stops_it_without_a_traceback(tmp_path: Path) -> None:
+    site = NewsSite(DEMO_ARTICLES)
+    with NewsServer(site) as server:
+        slow = FAST_CRAWL.replace(
+            "delay = 0", "delay = 0.5\nautothrottle = false\nper_host_concurrency = 1"
+        )
+        config = write_config(
+            tmp_path,
+            slow
+            + source_block(
+                "Demo", feeds=[f"{server.base_url}/feeds/rss.xml"], follow=ARTICLE_PATTERN
+            ),
+        )
+        db = tmp_path / "chipwatch.db"
+        argv = [sys.executable, "-m", "chipwatch", "--config", str(config), "crawl"]
+        # its own process group, as a terminal's foreground job: Ctrl-C reaches them all
+        crawl = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
+        deadline = time.monotonic() + 60
+        while count_articles(db) == 0 and time.monotonic() < deadline:
+            assert crawl.poll() is None, "the crawl ended before it could be interrupted"
+            time.sleep(0.02)
+        assert children(crawl.pid)  # the extraction workers run
+        os.killpg(crawl.pid, signal.SIGINT)
+        _, stderr = crawl.communicate(timeout=60)
+    assert "Traceback" not in stderr, stderr
+    assert "KeyboardInterrupt" not in stderr, stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] > 0

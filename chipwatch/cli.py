@@ -170,14 +170,20 @@ def _ready_to_crawl(config: Config) -> None:
 
 @app.command()
 def init(
-    force: Annotated[bool, typer.Option(help="Overwrite an existing config file.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace an existing config file (kept as a .bak file).")
+    ] = False,
 ) -> None:
     """Write a starter chipwatch.toml with real AI-chip news sources and create the database."""
     path = resolve_config_path(state.config_path)
     if path.exists() and not force:
-        out.print(f"{path} exists; keeping it (use --force to overwrite).")
+        out.print(f"{path} exists; keeping it (use --force to replace it).")
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():  # an edited config is never lost
+            backup = _free_name(path.with_name(path.name + ".bak"))
+            path.replace(backup)
+            out.print(f"Kept the old config as {backup}")
         path.write_text(starter_config(), encoding="utf-8")
         out.print(f"Wrote {path}")
     config = load_config(path)
@@ -895,6 +901,7 @@ def sources_list(
                 "pages": list(s.pages),
                 "follow": s.follow.pattern if s.follow else None,
                 "require": s.require,
+                "timezone": str(s.timezone),
             }
             for s in config.sources
         )
@@ -965,6 +972,15 @@ def _json_value(value: object) -> object:
     if isinstance(value, (tuple, frozenset, set)):
         return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _free_name(path: Path) -> Path:
+    """`path`, or `path.1`, `path.2`, … : the first that does not exist."""
+    candidate, number = path, 0
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.name}.{number}")
+    return candidate
 
 
 def _esc(text: str) -> str:

@@ -142,6 +142,15 @@ def test_init_writes_a_valid_starter_config_and_database(run_cli: Cli, tmp_path:
     assert (tmp_path / "chipwatch.db").exists()
     again = run_cli("init", config=tmp_path / "chipwatch.toml")
     assert "keeping it" in again.stdout
+    # --force replaces an edited config, keeping it beside as a .bak file
+    edited = (tmp_path / "chipwatch.toml").read_text() + "# my own sources\n"
+    (tmp_path / "chipwatch.toml").write_text(edited)
+    for backup in ("chipwatch.toml.bak", "chipwatch.toml.bak.1"):
+        forced = run_cli("init", "--force", config=tmp_path / "chipwatch.toml")
+        assert forced.returncode == 0, forced.stderr
+        assert f"Kept the old config as {tmp_path / backup}" in forced.stdout
+    assert (tmp_path / "chipwatch.toml.bak").read_text() == edited
+    assert "# my own sources" not in (tmp_path / "chipwatch.toml").read_text()
 
 
 def test_bad_config_is_one_clear_line_without_traceback(run_cli: Cli, tmp_path: Path) -> None:

@@ -50,6 +50,7 @@ from storage import (
     StorageError,
     create_if_missing,
     describe_db_error,
+    display_url,
     last_runs,
     listing_schedules,
     open_database,
@@ -110,6 +111,7 @@ class SpiderName(StrEnum):
 
 class State:
     config_path: Path | None = None
+    database_url: str | None = None  # once the config is read: named in database errors
 
 
 state = State()
@@ -140,7 +142,9 @@ def main_options(
 
 
 def _config() -> Config:
-    return load_config(state.config_path)
+    config = load_config(state.config_path)
+    state.database_url = config.database_url
+    return config
 
 
 def _ready(config: Config) -> Config:
@@ -186,7 +190,7 @@ def init(
             out.print(f"Kept the old config as {backup}")
         path.write_text(starter_config(), encoding="utf-8")
         out.print(f"Wrote {path}")
-    config = load_config(path)
+    config = _config()  # the file just kept or written
     out.print(_esc(upgrade(config.database_url).describe()))
     out.print("Next: `chipwatch sources check`, then `chipwatch run`.")
 
@@ -1023,7 +1027,8 @@ def main() -> None:
         err.print(f"Error: {_esc(str(exc))}")
         sys.exit(1)
     except SQLAlchemyError as exc:  # locked, read-only, damaged or unreachable database
-        err.print(f"Error: database: {_esc(describe_db_error(exc))}")
+        where = f"database {display_url(state.database_url)}" if state.database_url else "database"
+        err.print(f"Error: {_esc(where)}: {_esc(describe_db_error(exc))}")
         sys.exit(1)
     except OSError as exc:  # a file we must write: the lock, an export, the outbox
         where = f"{exc.filename}: " if exc.filename else ""

@@ -88,6 +88,8 @@ def test_bad_input_gives_one_line_not_a_traceback(
     else:
         errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
         assert len(errors) == 1, output
+        if errors[0].startswith("Error: database"):  # the broken database is named
+            assert "chipwatch.db" in errors[0], errors[0]
 
 
 def test_missing_config_is_one_line(tmp_path: Path) -> None:

@@ -121,6 +121,8 @@ def raw_tokens(text: str) -> list[str]:
     two CJK characters that punctuation separates (华为、昇腾), a BREAK token keeps a
     phrase from running across it, as a space would in other scripts."""
     folded = unicodedata.normalize("NFKC", text).casefold()
+    if _CJK_RE.search(folded) is None:  # no BREAK to place: the regex alone, in C
+        return TOKEN_RE.findall(folded)
     tokens: list[str] = []
     last_cjk_end = -1
     for match in TOKEN_RE.finditer(folded):

@@ -128,7 +128,15 @@ class _Hits:
     phrase, a NEAR or an explanation asks."""
 
     # a plain class with slots: one is made per article and rule set, on the hot path
-    __slots__ = ("_analysed", "_haystacks", "_positions", "article", "present", "ruleset")
+    __slots__ = (
+        "_analysed",
+        "_haystacks",
+        "_positions",
+        "_written",
+        "article",
+        "present",
+        "ruleset",
+    )
 
     def __init__(self, ruleset: RuleSet, article: ArticleView) -> None:
         self.ruleset = ruleset
@@ -137,6 +145,8 @@ class _Hits:
         self._analysed: dict[str, Analyzed] | None = None
         self._positions: dict[tuple[str, int], list[int]] = {}
         self._haystacks: dict[tuple[str, str], str] = {}  # a field's form, padded
+        # a field's words as written, from its first `size` characters: (size, words)
+        self._written: dict[str, tuple[int, list[str]]] = {}
 
     @property
     def analysed(self) -> dict[str, Analyzed]:
@@ -203,15 +213,16 @@ class _Hits:
 
     def words(self, field_name: str, start: int, count: int) -> list[str]:
         """The field's words from position `start` on as the text writes them, only
-        case-folded ("revenues", where the index holds the folded "revenus"). The
-        text is tokenised only as far as needed: explanations mostly quote an early word."""
+        case-folded ("revenues", where the index holds the folded "revenus"). The text
+        is tokenised as far as needed: matches are mostly early (title, first lines)."""
         text = (self.article.title if field_name == "title" else self.article.text) or ""
-        end, size = start + count, 512
-        while True:
+        end = start + count
+        size, tokens = self._written.get(field_name, (0, []))
+        # more tokens than needed: the last one of a cut text may be cut short
+        while len(tokens) <= end and size < len(text):
+            size = max(size * 4, 1024)
             tokens = raw_tokens(text[:size])
-            if len(tokens) > end or size >= len(text):  # the last token may be cut short
-                break
-            size *= 4
+            self._written[field_name] = (size, tokens)
         if len(tokens) >= end:
             return tokens[start:end]
         # the stored analysis is of another text (never expected): its own words

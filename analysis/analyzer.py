@@ -38,6 +38,13 @@ CJK_RANGES = (
 )
 TOKEN_RE = re.compile(rf"[{CJK_RANGES}]|[^\W_{CJK_RANGES}]+")
 _CJK_RE = re.compile(rf"[{CJK_RANGES}]")
+# A token, or (first group) the characters between two CJK tokens when they are more
+# than spaces: what raw_tokens turns into a BREAK, found in the same pass in C.
+_NOT_TOKEN = rf"(?:_|[^\w{CJK_RANGES}])"
+_TOKEN_OR_BREAK_RE = re.compile(
+    rf"(?<=[{CJK_RANGES}])({_NOT_TOKEN}*?(?:_|[^\s\w{CJK_RANGES}]){_NOT_TOKEN}*)(?=[{CJK_RANGES}])"
+    rf"|({TOKEN_RE.pattern})"
+)
 _COMBINING_RE = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # Lucene's GermanNormalizationFilter: an e after a, o or u (not in "qu") is the umlaut's
 # second letter.
@@ -121,19 +128,9 @@ def raw_tokens(text: str) -> list[str]:
     two CJK characters that punctuation separates (华为、昇腾), a BREAK token keeps a
     phrase from running across it, as a space would in other scripts."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    if _CJK_RE.search(folded) is None:  # no BREAK to place: the regex alone, in C
+    if _CJK_RE.search(folded) is None:  # no BREAK to place: the plain token regex
         return TOKEN_RE.findall(folded)
-    tokens: list[str] = []
-    last_cjk_end = -1
-    for match in TOKEN_RE.finditer(folded):
-        token = match[0]
-        cjk = len(token) == 1 and _CJK_RE.match(token) is not None
-        gap = folded[last_cjk_end : match.start()] if cjk and last_cjk_end >= 0 else ""
-        if gap and not gap.isspace():
-            tokens.append(BREAK)
-        tokens.append(token)
-        last_cjk_end = match.end() if cjk else -1
-    return tokens
+    return [token or BREAK for _gap, token in _TOKEN_OR_BREAK_RE.findall(folded)]
 
 
 def fold_word(word: str) -> str:

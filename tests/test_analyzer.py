@@ -3,11 +3,14 @@ and Chinese cases (tests/match_cases.py), plus the operators and errors around t
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from analysis.analyzer import Vocabulary, analyze, fold
+from analysis.analyzer import BREAK, TOKEN_RE, Vocabulary, analyze, fold, is_cjk, raw_tokens
 from analysis.matcher import ArticleView, Rule, RuleSet
 from analysis.query import Near, QuerySyntaxError, parse_query
 from tests.match_cases import CASES, Case
@@ -70,6 +73,39 @@ def test_a_stored_vocabulary_gives_the_same_matches_as_one_made_on_the_spot() ->
 )
 def test_folding_meets_in_one_form(a: str, b: str) -> None:
     assert fold(a) == fold(b)
+
+
+def _tokens_one_by_one(text: str) -> list[str]:
+    """raw_tokens by its definition, token by token: a BREAK between two CJK tokens
+    whose gap holds more than spaces."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    tokens: list[str] = []
+    previous_cjk_end = -1
+    for match in TOKEN_RE.finditer(folded):
+        cjk = is_cjk(match[0])
+        if cjk and previous_cjk_end >= 0:
+            gap = folded[previous_cjk_end : match.start()]
+            if gap and not gap.isspace():
+                tokens.append(BREAK)
+        tokens.append(match[0])
+        previous_cjk_end = match.end() if cjk else -1
+    return tokens
+
+
+# CJK and Latin letters, the gaps between them (spaces of several kinds, punctuation of
+# both scripts, the underscore) and characters at the edges of the CJK ranges
+_MIXED = st.text(
+    alphabet=st.sampled_from(
+        list("ab9Ü_-., \t\n\u3000\u00a0\u200b、。・华为昇腾カナ한글ｶ①²\u2e80\u3099\u0301")
+    ),
+    max_size=24,
+)
+
+
+@given(_MIXED)
+@settings(max_examples=3000, deadline=None)
+def test_one_pass_tokens_are_the_tokens_one_by_one(text: str) -> None:
+    assert raw_tokens(text) == _tokens_one_by_one(text)
 
 
 def test_three_forms_stay_aligned_token_by_token() -> None:

@@ -21,7 +21,7 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from analysis.analyzer import Analyzed, analyze
+from analysis.analyzer import Analyzed, Vocabulary, analyze
 from crawler import counters, events
 from crawler.extract import (
     ExtractedArticle,
@@ -107,7 +107,8 @@ class ExtractPipeline:
         source = self.sources.get(item.source)
         title = article.title or item.listing_title
         # the worker analysed the page's own title; a title from the listing is not
-        analysed_title = result.analysed_title if title == article.title else None
+        own_title = title == article.title
+        analysed_title = result.analysed_title if own_title else None
         if source is not None and not source.accepts(
             title=title or "",
             text=article.text,
@@ -134,6 +135,7 @@ class ExtractPipeline:
             language=article.language,
             analysed_text=article.analysed,
             analysed_title=analysed_title,
+            vocabulary=result.vocabulary if own_title else None,
             compressed_html=result.compressed_html,
         )
 
@@ -146,6 +148,7 @@ class WorkerResult:
     article: ExtractedArticle
     compressed_html: bytes
     analysed_title: Analyzed | None
+    vocabulary: Vocabulary  # of the page's own title and its text, as stored
     canonical: str | None  # the page's rel=canonical, absolute
 
 
@@ -167,10 +170,12 @@ def _extract(
     article = extract_article(html, url, language_hint=language_hint, timezone=timezone)
     if isinstance(article, ExtractionFailure):
         return article
+    analysed_title = analyze(article.title) if article.title else None
     return WorkerResult(
         article=article,
         compressed_html=compress_html(html),
-        analysed_title=analyze(article.title) if article.title else None,
+        analysed_title=analysed_title,
+        vocabulary=Vocabulary.of(*(a for a in (analysed_title, article.analysed) if a)),
         canonical=urljoin(url, link) if (link := canonical_link(html)) else None,
     )
 
@@ -493,6 +498,7 @@ def _record(article: ExtractedPage) -> ArticleRecord:
         language=article.language,
         analysed_text=article.analysed_text,
         analysed_title=article.analysed_title,
+        vocabulary=article.vocabulary,
         html=page.html or None,
         compressed_html=article.compressed_html,
         status=page.status,

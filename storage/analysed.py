@@ -31,12 +31,13 @@ def analysed_columns(
     *,
     analysed_title: Analyzed | None = None,
     vocabulary: bool = True,
+    known_vocabulary: Vocabulary | None = None,
 ) -> dict[str, Any]:
     """The stored form of an article's analysis: each of the three forms as title and
     text on two lines, and their distinct tokens. `analysed_text`/`analysed_title`: the
     analyses if already done (by the crawl's extraction worker), so they are not done
-    twice. `vocabulary=False`: without the distinct tokens (for revision 0002, which
-    predates their column)."""
+    twice; `known_vocabulary`, their distinct tokens, likewise. `vocabulary=False`:
+    without the distinct tokens (for revision 0002, which predates their column)."""
     head = analysed_title or analyze(title or "")
     body = analysed_text or analyze(text)
     columns: dict[str, Any] = {
@@ -46,7 +47,7 @@ def analysed_columns(
         "analyzer_version": ANALYZER_VERSION,
     }
     if vocabulary:
-        columns["index_vocab"] = Vocabulary.of(head, body).stored()
+        columns["index_vocab"] = (known_vocabulary or Vocabulary.of(head, body)).stored()
     return columns
 
 

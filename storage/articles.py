@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import Executable
 
-from analysis.analyzer import Analyzed
+from analysis.analyzer import Analyzed, Vocabulary
 from storage.analysed import analysed_columns
 from storage.models import Article, UrlState, utcnow
 from storage.upsert import chunked, dialect_insert, insert_missing_and_lock
@@ -41,6 +41,7 @@ class ArticleRecord:
     language: str | None = None
     analysed_text: Analyzed | None = None  # the text's analysis, when the caller has it
     analysed_title: Analyzed | None = None  # the title's, likewise
+    vocabulary: Vocabulary | None = None  # the distinct tokens of both analyses
     html: str | None = None
     # `html` already compressed with `compress_html` (by the crawl's extraction worker,
     # so the process that stores does not spend its time on zlib); wins over `html`
@@ -196,6 +197,9 @@ def _insert_article(session: Session, insert: Executable, record: ArticleRecord)
             text,
             record.analysed_text if text == record.text else None,
             analysed_title=record.analysed_title if title == record.title else None,
+            known_vocabulary=(
+                record.vocabulary if text == record.text and title == record.title else None
+            ),
         ),
     }
     article_id: int | None = session.execute(insert, values).scalar()

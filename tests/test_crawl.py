@@ -249,18 +249,20 @@ def test_stats_command_reports_per_source(
 
 
 def test_stored_analysis_is_the_analyzers_own(crawled: Crawled) -> None:
-    """The extraction worker analyses the text once; what is stored must be exactly what
-    the analyzer makes of the stored title and text."""
+    """The extraction worker analyses the text once and collects its distinct tokens;
+    what is stored must be exactly what the analyzer makes of the stored title and text."""
     rows = crawled.rows(
-        "SELECT title, text, index_surface, index_de, index_en, analyzer_version FROM articles"
+        "SELECT title, text, index_surface, index_de, index_en, index_vocab, analyzer_version"
+        " FROM articles"
     )
     assert rows
-    for title, text_, surface, de, en, version in rows:
+    for title, text_, surface, de, en, vocabulary, version in rows:
         expected = analysed_columns(title, text_)
-        assert (surface, de, en, version) == (
+        assert (surface, de, en, vocabulary, version) == (
             expected["index_surface"],
             expected["index_de"],
             expected["index_en"],
+            expected["index_vocab"],
             expected["analyzer_version"],
         )
 

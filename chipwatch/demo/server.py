@@ -21,9 +21,28 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socket import socket
 from types import TracebackType
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from chipwatch.demo.site import NewsSite, Response
+from chipwatch.demo.site import NewsSite, Response, SiteSession
+
+
+class Site(Protocol):
+    """What the server asks of a site (NewsSite; the bench's saved real pages)."""
+
+    name: str
+
+    def new_session(self) -> SiteSession: ...
+
+    def route(
+        self,
+        base_url: str,
+        path: str,
+        query: str = "",
+        headers: Mapping[str, str] | None = None,
+        *,
+        session: SiteSession | None = None,
+    ) -> Response: ...
 
 
 @dataclass(frozen=True)
@@ -93,7 +112,7 @@ class NewsServer:
 
     def __init__(
         self,
-        site: NewsSite,
+        site: Site,
         host: str = "127.0.0.1",
         port: int = 0,
         quiet: bool = True,

@@ -335,6 +335,8 @@ class HealthSite:
     """A small site whose sections misbehave in the ways a source breaks: a feed behind
     a Cloudflare challenge, articles behind a paywall, a template that lost its text."""
 
+    name = "Health Test Site"
+
     def __init__(self, robots: str = "User-agent: *\nAllow: /\n") -> None:
         self.robots = robots
 
@@ -393,8 +395,8 @@ def feed_source(name: str, url: str) -> str:
 
 def test_a_crawl_names_each_sources_problem(tmp_path: Path) -> None:
     with (
-        NewsServer(HealthSite()) as site,  # type: ignore[arg-type]
-        NewsServer(HealthSite(robots="User-agent: *\nDisallow: /\n")) as closed,  # type: ignore[arg-type]
+        NewsServer(HealthSite()) as site,
+        NewsServer(HealthSite(robots="User-agent: *\nDisallow: /\n")) as closed,
     ):
         config = write_config(
             tmp_path,
@@ -436,7 +438,7 @@ def test_a_crawl_names_each_sources_problem(tmp_path: Path) -> None:
 
 
 def test_run_fetches_only_due_listings_and_crawl_fetches_all(tmp_path: Path) -> None:
-    with NewsServer(HealthSite()) as site:  # type: ignore[arg-type]
+    with NewsServer(HealthSite()) as site:
         config = write_config(tmp_path, SCHEDULED + feed_source("Open", site.url("/open/feed.xml")))
 
         def feed_requests() -> int:

@@ -37,6 +37,8 @@ TEXTS = {
 class LocalTimeSite:
     """A news sitemap and two articles, every time written in Beijing time, no zone."""
 
+    name = "Local Time Site"
+
     def new_session(self) -> SiteSession:
         return SiteSession()
 
@@ -72,7 +74,7 @@ class LocalTimeSite:
 
 
 def test_a_sources_local_times_are_stored_as_the_moments_they_mean(tmp_path: Path) -> None:
-    with NewsServer(LocalTimeSite()) as site:  # type: ignore[arg-type]
+    with NewsServer(LocalTimeSite()) as site:
         config = write_config(
             tmp_path,
             FAST_CRAWL

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socket import socket
 from types import TracebackType
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from chipwatch.demo.site import NewsSite, Response, SiteSession
@@ -43,6 +43,9 @@ class Site(Protocol):
         *,
         session: SiteSession | None = None,
     ) -> Response: ...
+
+
+SiteT = TypeVar("SiteT", bound=Site)
 
 
 @dataclass(frozen=True)
@@ -107,12 +110,12 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-class NewsServer:
+class NewsServer(Generic[SiteT]):
     """Serve `site` from a background thread; use as a context manager."""
 
     def __init__(
         self,
-        site: Site,
+        site: SiteT,
         host: str = "127.0.0.1",
         port: int = 0,
         quiet: bool = True,
@@ -161,7 +164,7 @@ class NewsServer:
             self._httpd = httpd
         return self._httpd
 
-    def start(self) -> NewsServer:
+    def start(self) -> NewsServer[SiteT]:
         if self._thread is not None:
             return self
         httpd = self.bind()
@@ -197,7 +200,7 @@ class NewsServer:
             httpd.server_close()
             self._httpd = None
 
-    def __enter__(self) -> NewsServer:
+    def __enter__(self) -> NewsServer[SiteT]:
         return self.start()
 
     def __exit__(

@@ -9,7 +9,12 @@ from zoneinfo import ZoneInfo
 from trafilatura import bare_extraction
 from trafilatura.settings import Document
 
-from crawler.extract import ExtractedArticle, ExtractionFailure, extract_article
+from crawler.extract import (
+    ExtractedArticle,
+    ExtractionFailure,
+    ExtractionSettings,
+    extract_article,
+)
 from tests.headline_cases import CASES, HeadlineCase
 
 # Written for this test: a short Chinese report, 167 characters.
@@ -141,3 +146,27 @@ def test_a_page_date_without_a_zone_is_in_the_sources_timezone() -> None:
     )
     assert isinstance(zoned, ExtractedArticle), zoned
     assert zoned.published_at == datetime(2026, 12, 2, 21, tzinfo=UTC)  # its own zone wins
+
+
+def test_an_article_precision_takes_for_boilerplate_is_read_for_recall() -> None:
+    """A page that renders its article by script and keeps it in <noscript> for readers
+    without (a pattern of blog platforms): precision finds no article there; the
+    extraction then reads the page for recall instead of losing the story."""
+    sentence = (
+        "Der Halbleiterhersteller meldete am Dienstag einen deutlich höheren Umsatz mit "
+        "Beschleunigern für Rechenzentren; die Nachfrage übersteige weiterhin das Angebot."
+    )
+    body = "".join(f"<p>{sentence} Absatz {n}.</p>" for n in range(4))
+    page = (
+        "<html><head><title>Umsatz steigt</title></head><body><div class='post'>"
+        "<h3 class='post-title'>Umsatz steigt</h3><div class='post-body'>"
+        "<script type='text/template'>" + body.replace("<", "&lt;") + "</script>"
+        f"<noscript>{body}</noscript></div></div><footer>Impressum</footer></body></html>"
+    )
+    url = "https://blog.example/2026/12/umsatz.html"
+    precision_only = extract_article(page, url, settings=ExtractionSettings())
+    assert isinstance(precision_only, ExtractionFailure)
+    article = extract_article(page, url)
+    assert isinstance(article, ExtractedArticle), article
+    assert article.text.count("Absatz") == 4
+    assert "Impressum" not in article.text

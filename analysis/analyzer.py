@@ -41,8 +41,10 @@ _CJK_RE = re.compile(rf"[{CJK_RANGES}]")
 # A token, or (first group) the characters between two CJK tokens when they are more
 # than spaces: what raw_tokens turns into a BREAK, found in the same pass in C.
 _NOT_TOKEN = rf"(?:_|[^\w{CJK_RANGES}])"
+# Possessive quantifiers: a long run of punctuation after a CJK character that no CJK
+# character follows must fail in one pass, not by backtracking (quadratic in the run).
 _TOKEN_OR_BREAK_RE = re.compile(
-    rf"(?<=[{CJK_RANGES}])({_NOT_TOKEN}*?(?:_|[^\s\w{CJK_RANGES}]){_NOT_TOKEN}*)(?=[{CJK_RANGES}])"
+    rf"(?<=[{CJK_RANGES}])(\s*+(?:_|[^\s\w{CJK_RANGES}]){_NOT_TOKEN}*+)(?=[{CJK_RANGES}])"
     rf"|({TOKEN_RE.pattern})"
 )
 _COMBINING_RE = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")

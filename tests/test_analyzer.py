@@ -108,6 +108,13 @@ def test_one_pass_tokens_are_the_tokens_one_by_one(text: str) -> None:
     assert raw_tokens(text) == _tokens_one_by_one(text)
 
 
+def test_a_long_run_of_punctuation_after_a_chinese_character_is_one_pass() -> None:
+    """A hostile page: 200,000 dashes after a CJK character and no CJK character after
+    them. A backtracking tokenizer takes hours on it; one pass takes milliseconds."""
+    assert raw_tokens("华" + "-" * 200_000 + "a") == ["华", "a"]
+    assert raw_tokens("华" + " -" * 100_000 + "为") == ["华", BREAK, "为"]
+
+
 def test_three_forms_stay_aligned_token_by_token() -> None:
     analysed = analyze("Nvidias H20-Chips für 寒武纪")
     lengths = {len(form.split(" ")) for form in (analysed.surface, analysed.de, analysed.en)}

@@ -75,9 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     size.add_argument(
         "--articles",
         type=int,
-        default=DEFAULT_ARTICLES,
         metavar="N",
-        help=f"article pages on the generated site (default {DEFAULT_ARTICLES})",
+        help=f"article pages on the generated site (default {DEFAULT_ARTICLES}); with "
+        "--pages, the first N saved pages",
     )
     size.add_argument(
         "--quick",
@@ -114,13 +114,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="articles for the rule benchmark (default 10000)",
     )
     args = parser.parse_args(argv)
-    count = QUICK_ARTICLES if args.quick else args.articles
-    if count < 1:
+    count = QUICK_ARTICLES if args.quick else (args.articles or DEFAULT_ARTICLES)
+    if args.articles is not None and args.articles < 1:
         parser.error("--articles must be at least 1")
     saved = None
     if args.pages:
-        limit = args.articles if "--articles" in (argv or sys.argv) else None
-        saved = SavedPagesSite(args.pages, limit)
+        saved = SavedPagesSite(args.pages, args.articles)
         if not len(saved):
             parser.error(f"no .html files under {', '.join(map(str, args.pages))}")
 
@@ -132,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results = run_benchmark(count, args.seed, Path(folder), saved)
     print_report(results)
     if saved is not None:
-        return 0 if results["ok"] else 1
+        return _finish(results, args.json)
     big_urls = 20_000 if args.quick else 100_000
     _progress(f"sitemap of {big_urls:,} URLs …")
     with tempfile.TemporaryDirectory(prefix="chipwatch-bigmap-") as folder:
@@ -197,9 +196,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             for r in backends_result.results
         },
     }
-    if args.json is not None:
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-        print(f"\nResults written to {args.json}")
+    return _finish(results, args.json)
+
+
+def _finish(results: dict[str, Any], json_path: Path | None) -> int:
+    if json_path is not None:
+        json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        print(f"\nResults written to {json_path}")
     return 0 if results["ok"] else 1
 
 
@@ -333,7 +336,8 @@ SLOW_PAGE_SECONDS = 10.0
 
 
 def _rate(run: CrawlRun, pages: int | None = None) -> float:
-    """Articles stored a second; or, with `pages`, pages crawled (a run that failed: 0)."""
+    """Articles stored a second; or, with `pages` (saved pages, some of which give no
+    article), the site's pages a second, counted only for a run that exited 0."""
     done = run.stored_articles if pages is None or run.exit_code != 0 else pages
     return done / run.seconds if run.seconds > 0 else 0.0
 

@@ -68,7 +68,8 @@ class SavedPagesSite:
             return Response(404, {"Content-Type": "text/plain; charset=utf-8"}, b"Not Found\n")
         etag = f'"{zlib.crc32(body):08x}"'
         asked = {k.lower(): v for k, v in (headers or {}).items()}.get("if-none-match", "")
-        if etag in [tag.strip() for tag in asked.split(",")]:
+        tags = [tag.strip().removeprefix("W/") for tag in asked.split(",")]
+        if etag in tags or "*" in tags:
             return Response(304, {"ETag": etag}, b"")
         return Response(200, {"Content-Type": content_type, "ETag": etag}, body)
 

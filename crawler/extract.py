@@ -107,18 +107,21 @@ def extract_article(
         return ExtractionFailure("empty", "the page does not parse as HTML")
     headline = page_headline(tree, url)
     document = _trafilatura(tree, url, settings)
-    while settings.otherwise is not None and _weight(document) < MIN_TEXT_CHARS:
+    text = _body(document, headline)
+    while settings.otherwise is not None and text_weight(text) < MIN_TEXT_CHARS:
         settings = settings.otherwise
-        retried = _trafilatura(load_html(html), url, settings)
-        if _weight(retried) > _weight(document):
-            document = retried
+        fresh = load_html(html)
+        links = _link_texts(fresh)  # before Trafilatura prunes the tree
+        retried = _trafilatura(fresh, url, settings)
+        retried_text = _body(retried, headline)
+        # what only recall finds may be the page's links (a template that lost its
+        # article leaves menus and "related" boxes): no article is better than that
+        if text_weight(retried_text) > text_weight(text) and not _mostly_links(retried_text, links):
+            document, text = retried, retried_text
     # a Document or None: a dict comes only with the deprecated as_dict=True
-    if not isinstance(document, Document) or not (document.text and document.text.strip()):
+    if not isinstance(document, Document) or not text:
         return ExtractionFailure("empty", "no article body found")
     title = headline or _clean(document.title)
-    text = normalize_text(document.text)
-    for stated in dict.fromkeys((title, _clean(document.title))):
-        text = _drop_leading_title(text, stated)
     if replacement_share(text) > MAX_REPLACEMENT_SHARE:
         return ExtractionFailure(
             "undecodable", "the text is mostly U+FFFD: the page's encoding is wrong or unknown"
@@ -160,13 +163,34 @@ def _trafilatura(tree: HtmlElement | None, url: str, settings: ExtractionSetting
     )
 
 
-def _weight(document: Any) -> int:
-    """The text weight of Trafilatura's result (0 without one)."""
+def _body(document: Any, headline: str | None) -> str:
+    """The article's text from Trafilatura's result, without the title it starts with
+    ("" without a result)."""
     from trafilatura.settings import Document
 
     if not isinstance(document, Document) or not document.text:
-        return 0
-    return text_weight(normalize_text(document.text))
+        return ""
+    text = normalize_text(document.text)
+    for stated in dict.fromkeys((headline or _clean(document.title), _clean(document.title))):
+        text = _drop_leading_title(text, stated)
+    return text
+
+
+def _link_texts(tree: HtmlElement | None) -> set[str]:
+    if tree is None:
+        return set()
+    return {" ".join(a.text_content().split()) for a in tree.iter("a")} - {""}
+
+
+# Above this share of its characters in lines that are a link's text, a text is a list of
+# links (menus, teasers), not an article.
+MAX_LINK_SHARE = 0.5
+
+
+def _mostly_links(text: str, links: set[str]) -> bool:
+    lines = [" ".join(line.removeprefix("- ").split()) for line in text.splitlines()]
+    linked = sum(len(line) for line in lines if line in links)
+    return linked > MAX_LINK_SHARE * sum(len(line) for line in lines)
 
 
 def canonical_link(page: str) -> str | None:

@@ -41,7 +41,7 @@ class ExtractedPage:
     language: str | None
     analysed_text: Analyzed | None = None  # analysis.analyzer's forms of `text`
     analysed_title: Analyzed | None = None  # … and of `title`
-    vocabulary: Vocabulary | None = None  # the distinct tokens of both (when both analysed)
+    vocabulary: Vocabulary | None = None  # the distinct tokens of both, from the worker
     # The page's HTML as stored (storage.compress_html), compressed in the extraction
     # worker; `page.html` is emptied then, so a batch does not hold every page twice.
     compressed_html: bytes | None = None

@@ -170,3 +170,24 @@ def test_an_article_precision_takes_for_boilerplate_is_read_for_recall() -> None
     assert isinstance(article, ExtractedArticle), article
     assert article.text.count("Absatz") == 4
     assert "Impressum" not in article.text
+
+
+def test_a_template_that_lost_its_article_stays_an_extraction_failure() -> None:
+    """Read for recall, a page whose article body is empty gives its menus and "related"
+    links: that is no article (source health must still see the broken template, and
+    rules must not fire on the teasers' headlines)."""
+    related = "".join(
+        f"<li><a href='/news/{n}.html'>Nvidia meldet Rekordumsatz mit Beschleunigern im "
+        f"Quartal {n} und hebt die Prognose an</a></li>"
+        for n in range(8)
+    )
+    page = (
+        "<html><head><title>Beitrag 1</title></head><body><nav><a href='/'>Start</a> "
+        "<a href='/tech'>Technik</a></nav><main><article><h1>Beitrag 1</h1>"
+        "<div class='article-body'></div></article><section class='more'>"
+        f"<h2>Mehr zum Thema</h2><ul>{related}</ul></section></main><footer><p>Über uns. "
+        "Kontakt. Impressum. Datenschutz. Alle Rechte vorbehalten, Beispielverlag GmbH, "
+        "Musterstraße 1, 12345 Berlin. Nachdruck nur mit Genehmigung.</p></footer></body></html>"
+    )
+    result = extract_article(page, "https://news.example/2026/12/beitrag-1.html")
+    assert isinstance(result, ExtractionFailure), result

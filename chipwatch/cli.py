@@ -96,6 +96,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 # 75 another run holds the lock (EX_TEMPFAIL, try again later); 130 interrupted.
 EXIT_RUN_FAILED = 3
 EXIT_LOCKED = 75
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a job stopped by Ctrl-C
 
 
 class ImportFileError(AppError):
@@ -328,6 +329,10 @@ def _crawl_locked(
     if lines.problems:
         for line in lines.problems:
             err.print(_esc(line))
+    if report.status == "shutdown":  # Ctrl-C or SIGTERM: stop here, `run` included
+        for error in report.errors:
+            err.print(f"Error: {_esc(error)}")
+        raise typer.Exit(EXIT_INTERRUPTED)
     return report.errors
 
 
@@ -1036,6 +1041,6 @@ def main() -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("Interrupted.")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     finally:
         gc.freeze()

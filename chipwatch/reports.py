@@ -32,7 +32,11 @@ def crawl_summary_lines(report: CrawlReport) -> SummaryLines:
             lines.problems.append(f"{name}: unreachable ({c.last_error or _kinds(c.errors)})")
         elif c.last_error:
             lines.problems.append(f"{name}: {c.last_error}")
-    if report.status not in ("finished", "storage_error"):  # storage: see report.errors
+    if report.status == "shutdown":
+        lines.problems.append(
+            "crawl interrupted: what was stored is kept; the next run asks for the rest"
+        )
+    elif report.status not in ("finished", "storage_error"):  # storage: see report.errors
         lines.problems.append(f"crawl ended early: {report.status}")
     if lines.problems:
         lines.problems.insert(

@@ -130,6 +130,9 @@ def test_ctrl_c_mid_crawl_stops_it_without_a_traceback(tmp_path: Path) -> None:
         _, stderr = crawl.communicate(timeout=60)
     assert "Traceback" not in stderr, stderr
     assert "KeyboardInterrupt" not in stderr, stderr
+    # stopped, not completed: cron and scripts see it in the exit status
+    assert crawl.returncode == 130, stderr
+    assert "crawl interrupted" in stderr
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] > 0

@@ -5,13 +5,15 @@ wildcard), and one lookup per article finds all of them in its stored `Vocabular
 distinct tokens): stems by one set intersection in C, whole words and wildcards by one
 Aho–Corasick pass (pyahocorasick) over its distinct words. A rule is then evaluated only
 when the two smallest groups of words it cannot match without are both in the article
-(rules with no positive pattern, like `lang:de NOT x`, always); where a phrase, a NEAR
+(rules with no positive pattern, like `lang:de NOT x`, always), and an article with no
+rule's smallest group is left after looking for those alone; where a phrase, a NEAR
 or a field asks for positions, only that pattern is looked for in that field. Adding
 rules costs little per article.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -30,6 +32,7 @@ from analysis.analyzer import (
     analyze,
     as_written,
     fold,
+    is_cjk,
     raw_tokens,
     token_forms,
 )
@@ -130,6 +133,7 @@ class _Hits:
     # a plain class with slots: one is made per article and rule set, on the hot path
     __slots__ = (
         "_analysed",
+        "_folded",
         "_haystacks",
         "_positions",
         "_written",
@@ -147,6 +151,8 @@ class _Hits:
         self._haystacks: dict[tuple[str, str], str] = {}  # a field's form, padded
         # a field's words as written, from its first `size` characters: (size, words)
         self._written: dict[str, tuple[int, list[str]]] = {}
+        # a field's indexed words and its case-folded text
+        self._folded: dict[str, tuple[list[str], str]] = {}
 
     @property
     def analysed(self) -> dict[str, Analyzed]:
@@ -211,11 +217,36 @@ class _Hits:
             self._positions[key] = positions
         return self._positions[key]
 
+    def _written_as_indexed(self, field_name: str, text: str, position: int) -> str | None:
+        """The indexed word at `position` when the text also writes it so (the usual
+        case: then the explanation needs no tokenising of the text up to there), else
+        None. The text may write it so elsewhere: what the reader is shown is the same."""
+        if field_name not in self._folded:
+            analysed = self.analysed.get(field_name)
+            words = analysed.surface.split(" ") if analysed else []
+            self._folded[field_name] = (words, text.casefold())
+        words, folded = self._folded[field_name]
+        indexed = words[position] if position < len(words) else ""
+        # a word the analyzer keeps as it is (not "munchen", the index's "München")
+        if not indexed or token_forms(indexed).surface != indexed:
+            return None
+        if is_cjk(indexed):  # a token wherever it stands
+            return indexed if indexed in folded else None
+        start = folded.find(indexed)
+        while start >= 0:
+            end = start + len(indexed)
+            if not (_in_word(folded, start - 1) or _in_word(folded, end)):
+                return indexed
+            start = folded.find(indexed, start + 1)
+        return None
+
     def words(self, field_name: str, start: int, count: int) -> list[str]:
         """The field's words from position `start` on as the text writes them, only
         case-folded ("revenues", where the index holds the folded "revenus"). The text
         is tokenised as far as needed: matches are mostly early (title, first lines)."""
         text = (self.article.title if field_name == "title" else self.article.text) or ""
+        if count == 1 and (word := self._written_as_indexed(field_name, text, start)):
+            return [word]
         end = start + count
         size, tokens = self._written.get(field_name, (0, []))
         # more tokens than needed: the last one of a cut text may be cut short
@@ -277,6 +308,9 @@ class RuleSet:
             first.append(wakers[0] if wakers else frozenset())
             second.append(wakers[1] if len(wakers) > 1 else first[-1])
         self._first_parts = _Wakers(first)
+        first_keys = frozenset(chain.from_iterable(first))
+        self._first_stem_keys = first_keys & self._stem_keys
+        self._first_word_keys = first_keys - self._stem_keys
         self._second_parts = _Wakers(second)
         nodes = [rule.node for rule in self.rules]
         # evaluated only once woken: the two waking parts need no second test
@@ -317,15 +351,18 @@ class RuleSet:
         return len(self._pattern_ids)
 
     def match(self, article: ArticleView) -> list[Match]:
-        hits = self._scan(article)
-        present = hits.present
+        hits = _Hits(self, article)
+        present = self._present(hits)
+        if present is None:
+            return []  # most articles, for most rule sets
+        hits.present = present
         candidates = self._first_parts.rules(present)
         if candidates:
             candidates &= self._second_parts.rules(present)
         if self._always:
             candidates.update(self._always)
         elif not candidates:
-            return []  # most articles, for most rule sets
+            return []
         matches = []
         for index in sorted(candidates):
             if self._compiled[index](hits, article):
@@ -335,21 +372,49 @@ class RuleSet:
                 matches.append(Match(rule.name, tuple(dict.fromkeys(why))))
         return matches
 
-    def _scan(self, article: ArticleView) -> _Hits:
-        hits = _Hits(self, article)
+    def _present(self, hits: _Hits) -> AbstractSet[Key] | None:
+        """The keys found in the article; None when it cannot wake a rule. What wakes
+        rules (each rule's first part) is looked for first, in the words or the stems
+        where it can be: most articles wake none, and the rest of the scan is skipped."""
         if not self._pattern_ids:
-            return hits
+            return frozenset()
+        article = hits.article
         vocabulary = article.vocabulary or Vocabulary.of(*hits.analysed.values())
-        # a set intersection and map keep the per-token work in C
-        present = self._stem_keys.intersection(vocabulary.stems.split(" "))
-        if self._in_words is not None:
-            found = set(map(_SECOND, self._in_words.iter(f" {vocabulary.words} ")))
-            present = present.union(found) if found else present
-        hits.present = present
-        return hits
+        in_words: set[Key] | None = None
+        stems: list[str] | None = None
+        woken = bool(self._always)
+        if not woken and self._first_word_keys:
+            in_words = self._found_in_words(vocabulary)
+            woken = not self._first_word_keys.isdisjoint(in_words)
+        if not woken and self._first_stem_keys:
+            stems = vocabulary.stems.split(" ")
+            woken = not self._first_stem_keys.isdisjoint(stems)
+        if not woken:
+            return None
+        if in_words is None:
+            in_words = self._found_in_words(vocabulary)
+        # a set intersection keeps the per-token work in C
+        present = self._stem_keys.intersection(
+            vocabulary.stems.split(" ") if stems is None else stems
+        )
+        return present.union(in_words) if in_words else present
+
+    def _found_in_words(self, vocabulary: Vocabulary) -> set[Key]:
+        if self._in_words is None:
+            return set()
+        return set(map(_SECOND, self._in_words.iter(f" {vocabulary.words} ")))
 
 
 _SECOND = itemgetter(1)
+
+
+def _in_word(text: str, index: int) -> bool:
+    """Does the character at `index` belong to a token (a letter, a digit, or a mark
+    that NFKC would join to the letter before it)?"""
+    if not 0 <= index < len(text):
+        return False
+    char = text[index]
+    return char.isalnum() or unicodedata.combining(char) != 0
 
 
 class _Wakers:

@@ -154,6 +154,22 @@ def test_why_quotes_the_texts_own_words_not_the_indexs_folded_forms() -> None:
     assert match.matched == ("revenue* (revenues)", "muenchen (münchen)", '"huawei ascend"~3')
 
 
+@pytest.mark.parametrize(
+    ("query", "text", "shown"),
+    [
+        ("nvidia", "Die Nvidiastock-Kurse und Nvidia", "nvidia"),  # not inside another word
+        ("chip", "Chiphersteller und KI-Chips", "chip (chips)"),
+        ("munchen", "Nach Muenchen", "munchen (muenchen)"),  # the index's "munchen" unwritten
+        ("cafe", "Ein Cafe\u0301 in Berlin", "cafe (café)"),  # a mark NFKC joins to the e
+        ("芯", "英伟达芯片", "芯"),
+        ("nvidia", "Nvidia芯片", "nvidia"),
+    ],
+)
+def test_why_shows_the_word_as_the_text_writes_it(query: str, text: str, shown: str) -> None:
+    (match,) = RuleSet([Rule.parse("r", query)]).match(ArticleView(title="", text=text))
+    assert match.matched == (shown,)
+
+
 def test_rules_without_positive_words_are_still_evaluated() -> None:
     rules = RuleSet([Rule.parse("de", "lang:de"), Rule.parse("x", "nvidia")])
     assert [m.rule for m in rules.match(ArticleView(title="", text="Intel", language="de"))] == [

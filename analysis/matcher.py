@@ -25,6 +25,7 @@ from operator import itemgetter
 import ahocorasick
 
 from analysis.analyzer import (
+    BREAK,
     DE_ONLY,
     EN_ONLY,
     Analyzed,
@@ -218,35 +219,46 @@ class _Hits:
         return self._positions[key]
 
     def _written_as_indexed(self, field_name: str, text: str, position: int) -> str | None:
-        """The indexed word at `position` when the text also writes it so (the usual
-        case: then the explanation needs no tokenising of the text up to there), else
-        None. The text may write it so elsewhere: what the reader is shown is the same."""
+        """The indexed word at `position` when the text writes it so there, known
+        without tokenising the text up to it (the usual case); else None. Known when
+        the text writes the word so as often as the index holds it: then it does so
+        everywhere, as no other spelling that folds to it is left."""
         if field_name not in self._folded:
             analysed = self.analysed.get(field_name)
             words = analysed.surface.split(" ") if analysed else []
             self._folded[field_name] = (words, text.casefold())
         words, folded = self._folded[field_name]
         indexed = words[position] if position < len(words) else ""
+        if indexed == BREAK:  # punctuation between CJK characters, as raw_tokens has it
+            return BREAK
         # a word the analyzer keeps as it is (not "munchen", the index's "München")
         if not indexed or token_forms(indexed).surface != indexed:
             return None
         if is_cjk(indexed):  # a token wherever it stands
-            return indexed if indexed in folded else None
-        start = folded.find(indexed)
-        while start >= 0:
-            end = start + len(indexed)
-            if not (_in_word(folded, start - 1) or _in_word(folded, end)):
-                return indexed
-            start = folded.find(indexed, start + 1)
-        return None
+            written = folded.count(indexed)
+        elif indexed.isascii():
+            written = 0
+            start = folded.find(indexed)
+            while start >= 0:
+                end = start + len(indexed)
+                written += not (_in_word(folded, start - 1) or _in_word(folded, end))
+                start = folded.find(indexed, end)
+        else:
+            return None
+        return indexed if written == words.count(indexed) else None
 
     def words(self, field_name: str, start: int, count: int) -> list[str]:
         """The field's words from position `start` on as the text writes them, only
         case-folded ("revenues", where the index holds the folded "revenus"). The text
         is tokenised as far as needed: matches are mostly early (title, first lines)."""
         text = (self.article.title if field_name == "title" else self.article.text) or ""
-        if count == 1 and (word := self._written_as_indexed(field_name, text, start)):
-            return [word]
+        written = []
+        for position in range(start, start + count):
+            if (word := self._written_as_indexed(field_name, text, position)) is None:
+                break
+            written.append(word)
+        else:
+            return written
         end = start + count
         size, tokens = self._written.get(field_name, (0, []))
         # more tokens than needed: the last one of a cut text may be cut short
@@ -308,10 +320,13 @@ class RuleSet:
             first.append(wakers[0] if wakers else frozenset())
             second.append(wakers[1] if len(wakers) > 1 else first[-1])
         self._first_parts = _Wakers(first)
+        self._second_parts = _Wakers(second)
         first_keys = frozenset(chain.from_iterable(first))
+        second_keys = frozenset(chain.from_iterable(second))
         self._first_stem_keys = first_keys & self._stem_keys
         self._first_word_keys = first_keys - self._stem_keys
-        self._second_parts = _Wakers(second)
+        self._second_stem_keys = second_keys & self._stem_keys
+        self._second_word_keys = second_keys - self._stem_keys
         nodes = [rule.node for rule in self.rules]
         # evaluated only once woken: the two waking parts need no second test
         self._compiled = [
@@ -352,17 +367,17 @@ class RuleSet:
 
     def match(self, article: ArticleView) -> list[Match]:
         hits = _Hits(self, article)
-        present = self._present(hits)
-        if present is None:
+        scan = _Scan(self, hits)
+        # the two parts that wake each rule are looked for first, alone: most articles
+        # wake no rule, and the rest of the scan is skipped
+        candidates = set(self._always)
+        found = scan.keys_among(self._first_word_keys, self._first_stem_keys)
+        if found and (woken := self._first_parts.rules(found)):
+            found = scan.keys_among(self._second_word_keys, self._second_stem_keys)
+            candidates.update(woken & self._second_parts.rules(found))
+        if not candidates:
             return []  # most articles, for most rule sets
-        hits.present = present
-        candidates = self._first_parts.rules(present)
-        if candidates:
-            candidates &= self._second_parts.rules(present)
-        if self._always:
-            candidates.update(self._always)
-        elif not candidates:
-            return []
+        hits.present = scan.present()
         matches = []
         for index in sorted(candidates):
             if self._compiled[index](hits, article):
@@ -372,49 +387,70 @@ class RuleSet:
                 matches.append(Match(rule.name, tuple(dict.fromkeys(why))))
         return matches
 
-    def _present(self, hits: _Hits) -> AbstractSet[Key] | None:
-        """The keys found in the article; None when it cannot wake a rule. What wakes
-        rules (each rule's first part) is looked for first, in the words or the stems
-        where it can be: most articles wake none, and the rest of the scan is skipped."""
-        if not self._pattern_ids:
-            return frozenset()
-        article = hits.article
-        vocabulary = article.vocabulary or Vocabulary.of(*hits.analysed.values())
-        in_words: set[Key] | None = None
-        stems: list[str] | None = None
-        woken = bool(self._always)
-        if not woken and self._first_word_keys:
-            in_words = self._found_in_words(vocabulary)
-            woken = not self._first_word_keys.isdisjoint(in_words)
-        if not woken and self._first_stem_keys:
-            stems = vocabulary.stems.split(" ")
-            woken = not self._first_stem_keys.isdisjoint(stems)
-        if not woken:
-            return None
-        if in_words is None:
-            in_words = self._found_in_words(vocabulary)
-        # a set intersection keeps the per-token work in C
-        present = self._stem_keys.intersection(
-            vocabulary.stems.split(" ") if stems is None else stems
-        )
-        return present.union(in_words) if in_words else present
 
-    def _found_in_words(self, vocabulary: Vocabulary) -> set[Key]:
+class _Scan:
+    """The lookup of one article's vocabulary, done as far as asked: its words by the
+    automaton, its stems split once and intersected in C."""
+
+    __slots__ = ("_in_words", "_stems", "_vocabulary", "hits", "ruleset")
+
+    def __init__(self, ruleset: RuleSet, hits: _Hits) -> None:
+        self.ruleset = ruleset
+        self.hits = hits
+        self._vocabulary: Vocabulary | None = None
+        self._in_words: set[Key] | None = None
+        self._stems: list[str] | None = None
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        if self._vocabulary is None:  # the stored one, or the article's analysis's
+            stored = self.hits.article.vocabulary
+            self._vocabulary = stored or Vocabulary.of(*self.hits.analysed.values())
+        return self._vocabulary
+
+    def in_words(self) -> set[Key]:
         if self._in_words is None:
-            return set()
-        return set(map(_SECOND, self._in_words.iter(f" {vocabulary.words} ")))
+            automaton = self.ruleset._in_words
+            self._in_words = (
+                set(map(_SECOND, automaton.iter(f" {self.vocabulary.words} ")))
+                if automaton is not None
+                else set()
+            )
+        return self._in_words
+
+    def stems(self) -> list[str]:
+        if self._stems is None:
+            self._stems = self.vocabulary.stems.split(" ")
+        return self._stems
+
+    def keys_among(self, word_keys: frozenset[Key], stem_keys: frozenset[Key]) -> set[Key]:
+        """Which of these keys the article has."""
+        found = set(word_keys.intersection(self.in_words())) if word_keys else set()
+        if stem_keys:
+            found.update(stem_keys.intersection(self.stems()))
+        return found
+
+    def present(self) -> AbstractSet[Key]:
+        """All the rules' keys the article has."""
+        if not self.ruleset.pattern_count:
+            return frozenset()
+        present = self.ruleset._stem_keys.intersection(self.stems())
+        in_words = self.in_words()
+        return present.union(in_words) if in_words else present
 
 
 _SECOND = itemgetter(1)
 
 
 def _in_word(text: str, index: int) -> bool:
-    """Does the character at `index` belong to a token (a letter, a digit, or a mark
-    that NFKC would join to the letter before it)?"""
+    """Could the character at `index` be part of a token, once NFKC-normalised (a
+    letter, a digit, "™" as "tm", or a mark joined to the letter before it)?"""
     if not 0 <= index < len(text):
         return False
     char = text[index]
-    return char.isalnum() or unicodedata.combining(char) != 0
+    if char.isascii():
+        return char.isalnum()
+    return any(c.isalnum() or unicodedata.combining(c) for c in unicodedata.normalize("NFKC", char))
 
 
 class _Wakers:

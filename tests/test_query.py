@@ -163,6 +163,16 @@ def test_why_quotes_the_texts_own_words_not_the_indexs_folded_forms() -> None:
         ("cafe", "Ein Cafe\u0301 in Berlin", "cafe (café)"),  # a mark NFKC joins to the e
         ("芯", "英伟达芯片", "芯"),
         ("nvidia", "Nvidia芯片", "nvidia"),
+        # the word as written where it matched, though the text writes it so elsewhere
+        ("cafe", "Café, dann Cafe", "cafe (café)"),
+        ("muenchen", "München und Munchen", "muenchen (münchen)"),
+        ("umsatz*", "Umsaetze, Umsatze", "umsatz* (umsaetze)"),
+        ('"nestlé"', "Nestlé und Nestle", "nestlé"),
+        ("nvidia", "Nvídia, nvidia™", "nvidia (nvídia)"),  # NFKC reads "nvidiatm"
+        ("nvidia", "„Nvidia“ – und Nvidia", "nvidia"),
+        ('"munchen messe"', "München Messe, Munchen Messe", '"munchen messe" (münchen messe)'),
+        ('"moore threads"', "Moore-Threads", '"moore threads"'),
+        ('"华为、昇腾"', "华为，昇腾", '"华为 昇腾"'),
     ],
 )
 def test_why_shows_the_word_as_the_text_writes_it(query: str, text: str, shown: str) -> None:

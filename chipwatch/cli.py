@@ -522,8 +522,21 @@ def _alerts_locked(config: Config, *, dry: bool) -> None:
 
     sessions = open_database(config.database_url)
     if dry:
+        with sessions() as session:  # what earlier runs left to send counts too
+            statuses = {s.name: s for s in rule_statuses(session, [a.name for a in config.alerts])}
         for rule, hits in alerts_dry_run(sessions, config.alerts, datetime.now(UTC)).items():
-            out.print(f"[bold]{_esc(rule)}[/bold]: {len(hits)} new match(es)")
+            status = statuses[rule]
+            left = [
+                f"{count} {what}"
+                for count, what in (
+                    (status.pending_matches, "earlier match(es) not sent yet"),
+                    (status.queued_messages, "message(s) queued"),
+                )
+                if count
+            ]
+            out.print(
+                f"[bold]{_esc(rule)}[/bold]: " + "; ".join([f"{len(hits)} new match(es)", *left])
+            )
             for article, match in hits:
                 out.print(
                     f"  {_esc(article.title or article.url)} ({_esc(article.source)}) "

@@ -205,6 +205,8 @@ def test_digest_grouped_by_day_in_the_configured_time_zone(
     report = run_alerts(sessions, config.alerts, config.email, berlin - timedelta(minutes=30))
     assert (report.evaluated, report.queued) == (2, 0)
     assert smtp.handler.received == []
+    dry = alerts(config_path, "--dry-run")  # the digest's matches wait, and are shown
+    assert "ascend: 0 new match(es); 2 earlier match(es) not sent yet" in dry.stdout, dry.stderr
     # 08:05 Berlin: one digest with both, grouped by day
     report = run_alerts(sessions, config.alerts, config.email, berlin + timedelta(minutes=5))
     assert (report.queued, report.delivery.sent) == (1, 1)
@@ -242,6 +244,9 @@ def test_smtp_down_then_up_delivers_everything_once(tmp_path: Path) -> None:
     assert "2 message(s) kept; a later run sends them" in down.stderr
     listing = alerts(config, "list")
     assert listing.stdout.count("1 queued") == 2
+    dry = alerts(config, "--dry-run")  # what the next run sends includes what is queued
+    assert "h20: 0 new match(es); 1 message(s) queued" in dry.stdout
+    assert "ascend: 0 new match(es); 1 message(s) queued" in dry.stdout
     server.start()
     try:
         up = alerts(config)

@@ -182,15 +182,15 @@ def init(
     """Write a starter chipwatch.toml with real AI-chip news sources and create the database."""
     path = resolve_config_path(state.config_path)
     if path.exists() and not force:
-        out.print(f"{path} exists; keeping it (use --force to replace it).")
+        out.print(f"{_esc(str(path))} exists; keeping it (use --force to replace it).")
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():  # an edited config is never lost
             backup = _free_name(path.with_name(path.name + ".bak"))
             path.replace(backup)
-            out.print(f"Kept the old config as {backup}")
+            out.print(f"Kept the old config as {_esc(str(backup))}")
         path.write_text(starter_config(), encoding="utf-8")
-        out.print(f"Wrote {path}")
+        out.print(f"Wrote {_esc(str(path))}")
     config = _config()  # the file just kept or written
     out.print(_esc(upgrade(config.database_url).describe()))
     out.print("Next: `chipwatch sources check`, then `chipwatch run`.")

@@ -153,6 +153,15 @@ def test_init_writes_a_valid_starter_config_and_database(run_cli: Cli, tmp_path:
     assert "# my own sources" not in (tmp_path / "chipwatch.toml").read_text()
 
 
+def test_init_prints_a_path_with_brackets_as_it_is(run_cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "[bold]news"  # rich markup in a folder name is no markup here
+    result = run_cli("init", config=folder / "chipwatch.toml")
+    assert result.returncode == 0, result.stderr
+    assert f"Wrote {folder / 'chipwatch.toml'}" in result.stdout
+    again = run_cli("init", config=folder / "chipwatch.toml")
+    assert f"{folder / 'chipwatch.toml'} exists; keeping it" in again.stdout
+
+
 def test_bad_config_is_one_clear_line_without_traceback(run_cli: Cli, tmp_path: Path) -> None:
     path = write_config(
         tmp_path,

@@ -371,7 +371,7 @@ def _parse_source(checker: _Checker, index: int, raw: Any) -> SourceConfig:
             "timezone",
         },
     )
-    language = checker.get(raw, where, "language", str, None)
+    language = _source_language(checker, raw, where)
     feeds = checker.url_list(raw, where, "feeds")
     sitemaps = checker.url_list(raw, where, "sitemaps")
     pages = checker.url_list(raw, where, "pages")
@@ -412,6 +412,24 @@ def _parse_source(checker: _Checker, index: int, raw: Any) -> SourceConfig:
         follow=follow,
         enabled=checker.get(raw, where, "enabled", bool, True),
     )
+
+
+# A language tag (de, en, zh, de-DE, zh-Hans-CN): its primary subtag is what language
+# detection, `<html lang>` and `lang:` in rules speak (ISO 639-1).
+_LANGUAGE_TAG_RE = re.compile(r"([a-z]{2})(?:[-_][a-z0-9]{2,8})*", re.IGNORECASE)
+
+
+def _source_language(checker: _Checker, raw: Any, where: str) -> str | None:
+    value = checker.get(raw, where, "language", str, None)
+    if value is None:
+        return None
+    tag = _LANGUAGE_TAG_RE.fullmatch(value.strip())
+    if tag is None:
+        raise ConfigError(
+            f"{checker.path}: {where}.language: expected a two-letter language code such as "
+            f"de, en or zh, got {value!r}"
+        )
+    return tag.group(1).lower()
 
 
 def _source_timezone(checker: _Checker, raw: Any, where: str) -> tzinfo:

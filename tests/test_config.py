@@ -127,6 +127,30 @@ def test_a_source_reads_times_without_a_zone_in_its_timezone(tmp_path: Path) -> 
         load_config(write_config(tmp_path, body))
 
 
+@pytest.mark.parametrize(
+    ("written", "language"), [("de", "de"), ("DE", "de"), ("zh-Hans-CN", "zh")]
+)
+def test_a_source_language_is_its_two_letter_code(
+    tmp_path: Path, written: str, language: str
+) -> None:
+    body = GOOD.replace('language = "de"', f'language = "{written}"')
+    (source,) = load_config(write_config(tmp_path, body)).sources
+    assert source.language == language
+
+
+@pytest.mark.parametrize("written", ["German", "deutsch", "", "d", "de DE"])
+def test_a_source_language_that_is_no_language_code_is_refused(
+    tmp_path: Path, written: str
+) -> None:
+    body = GOOD.replace('language = "de"', f'language = "{written}"')
+    with pytest.raises(
+        ConfigError,
+        match=rf"sources\[0\] \(heise\)\.language: expected a two-letter language code "
+        rf"such as de, en or zh, got '{written}'",
+    ):
+        load_config(write_config(tmp_path, body))
+
+
 def test_pages_without_follow_pattern_are_refused(tmp_path: Path) -> None:
     body = GOOD.replace('follow = "/news/.+\\\\.html$"\n', "")
     with pytest.raises(ConfigError, match="follow: expected a regex"):

@@ -93,7 +93,7 @@ class Article(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
-    # zlib-compressed UTF-8 HTML, so articles can be re-extracted later.
+    # Zstandard-compressed UTF-8 HTML (zlib before), so articles can be re-extracted later.
     raw_html: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # The analyzer's three forms of title and text (analysis.analyzer), "title\ntext":
     # rules and search read these, never re-analysing; the FTS5 index covers them.

@@ -4,6 +4,7 @@ PostgreSQL database: every test that takes `sessions` runs on both."""
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -134,6 +135,21 @@ def test_raw_html_is_kept_compressed(sessions: sessionmaker[Session]) -> None:
         assert article is not None
         assert raw_html(article) == "<p>Body text</p>"
         assert article.published_at == datetime(2025, 9, 1, 10, tzinfo=UTC)
+
+
+def test_raw_html_stored_before_zstandard_is_still_read(sessions: sessionmaker[Session]) -> None:
+    page = "<html><body><p>Nvidia H20 für China: ä, 华为</p></body></html>" * 20
+    with sessions.begin() as session:
+        store_articles(session, [record("https://n/a", "Body text")])
+        article = session.scalar(select(Article))
+        assert article is not None
+        assert article.raw_html is not None
+        assert article.raw_html[:4] == b"\x28\xb5\x2f\xfd"  # stored now: Zstandard
+        article.raw_html = zlib.compress(page.encode("utf-8"), 1)  # as stored until 2026-12
+    with sessions() as session:
+        article = session.scalar(select(Article))
+        assert article is not None
+        assert raw_html(article) == page
 
 
 def test_transient_failures_become_final_after_max(sessions: sessionmaker[Session]) -> None:

@@ -54,6 +54,7 @@ from storage import (
     last_runs,
     listing_schedules,
     open_database,
+    queued_messages,
     require_current,
     rule_statuses,
     schema_status,
@@ -442,7 +443,7 @@ def export(
             with output.open("w", encoding="utf-8", newline="") as handle:
                 count = export_articles(session, handle, format, since=since_at, sources=source)
     if output is not None and sys.stderr.isatty():
-        err.print(f"Exported {count} articles to {output}")
+        err.print(f"Exported {count} articles to {_esc(str(output))}")
 
 
 @app.command()
@@ -522,34 +523,45 @@ def _alerts_locked(config: Config, *, dry: bool) -> None:
 
     sessions = open_database(config.database_url)
     if dry:
+        now = datetime.now(UTC)
         with sessions() as session:  # what earlier runs left to send counts too
             statuses = {s.name: s for s in rule_statuses(session, [a.name for a in config.alerts])}
-        for rule, hits in alerts_dry_run(sessions, config.alerts, datetime.now(UTC)).items():
-            status = statuses[rule]
-            left = [
-                f"{count} {what}"
-                for count, what in (
-                    (status.pending_matches, "earlier match(es) not sent yet"),
-                    (status.queued_messages, "message(s) queued"),
-                )
-                if count
-            ]
+            outbox = queued_messages(session)
+        for rule, hits in alerts_dry_run(sessions, config.alerts, now).items():
+            waiting = statuses[rule].pending_matches
             out.print(
-                f"[bold]{_esc(rule)}[/bold]: " + "; ".join([f"{len(hits)} new match(es)", *left])
+                f"[bold]{_esc(rule)}[/bold]: {len(hits)} new match(es)"
+                + (f"; {waiting} earlier match(es) not sent yet" if waiting else "")
             )
             for article, match in hits:
                 out.print(
                     f"  {_esc(article.title or article.url)} ({_esc(article.source)}) "
                     f"— {_esc(', '.join(match.matched))}"
                 )
+        if outbox:  # sent whatever their rule: a disabled or removed one's, health notices
+            due = sum(1 for m in outbox if m.next_attempt_at <= now)
+            out.print(
+                f"Outbox: {len(outbox)} message(s) queued by earlier runs, {due} due now, "
+                f"{len(outbox) - due} waiting to retry"
+            )
+            for message in outbox:
+                when = (
+                    "due now"
+                    if message.next_attempt_at <= now
+                    else f"retry after {message.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+                )
+                out.print(
+                    f"  {_esc(message.subject)} to {_esc(', '.join(message.recipients))} — {when}"
+                )
         return
     report = run_alerts(sessions, config.alerts, config.email, datetime.now(UTC))
     delivery = report.delivery
     if sys.stdout.isatty():
+        outbox_dir = _esc(str(config.email.outbox_dir))
         out.print(
             f"Alerts: {report.evaluated} articles evaluated, "
             f"{sum(report.new_matches.values())} new matches, {report.queued} messages queued, "
-            f"{delivery.sent} sent, {delivery.written} written to {config.email.outbox_dir}, "
+            f"{delivery.sent} sent, {delivery.written} written to {outbox_dir}, "
             f"{delivery.retrying} waiting for retry, {delivery.failed} failed."
         )
     for error in dict.fromkeys(delivery.errors):
@@ -1039,7 +1051,7 @@ def main() -> None:
     try:
         app()
     except RunLocked as exc:
-        err.print(str(exc))
+        err.print(_esc(str(exc)))
         sys.exit(EXIT_LOCKED)
     except ChipwatchError as exc:  # the whole tree: see analysis/errors.py
         err.print(f"Error: {_esc(str(exc))}")

@@ -414,9 +414,9 @@ def _parse_source(checker: _Checker, index: int, raw: Any) -> SourceConfig:
     )
 
 
-# A language tag (de, en, zh, de-DE, zh-Hans-CN): its primary subtag is what language
-# detection, `<html lang>` and `lang:` in rules speak (ISO 639-1).
-_LANGUAGE_TAG_RE = re.compile(r"([a-z]{2})(?:[-_][a-z0-9]{2,8})*", re.IGNORECASE)
+# A language tag (de, en, zh, de-DE, zh-Hans-CN, fil): its primary subtag is what
+# language detection, `<html lang>` and `lang:` in rules speak.
+_LANGUAGE_TAG_RE = re.compile(r"([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*", re.IGNORECASE | re.ASCII)
 
 
 def _source_language(checker: _Checker, raw: Any, where: str) -> str | None:
@@ -426,8 +426,8 @@ def _source_language(checker: _Checker, raw: Any, where: str) -> str | None:
     tag = _LANGUAGE_TAG_RE.fullmatch(value.strip())
     if tag is None:
         raise ConfigError(
-            f"{checker.path}: {where}.language: expected a two-letter language code such as "
-            f"de, en or zh, got {value!r}"
+            f"{checker.path}: {where}.language: expected a language code such as de, en or "
+            f"zh, got {value!r}"
         )
     return tag.group(1).lower()
 

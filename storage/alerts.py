@@ -264,6 +264,23 @@ def claim_due(session: Session, now: datetime, *, after: int = 0) -> AlertMessag
     )
 
 
+@dataclass(frozen=True)
+class QueuedMessage:
+    rule: str
+    subject: str
+    recipients: tuple[str, ...]
+    next_attempt_at: datetime  # due when not after the sender's `now`
+
+
+def queued_messages(session: Session) -> list[QueuedMessage]:
+    """The outbox: every message a sender would still send (any rule, a health notice
+    too, whether or not its rule is still configured), oldest first."""
+    rows = session.scalars(
+        select(AlertMessage).where(AlertMessage.status == "queued").order_by(AlertMessage.id)
+    )
+    return [QueuedMessage(m.rule, m.subject, tuple(m.recipients), m.next_attempt_at) for m in rows]
+
+
 def mark_sent(session: Session, message_id: int, *, refused: dict[str, str]) -> None:
     message = session.get_one(AlertMessage, message_id)
     message.status = "sent" if len(refused) < len(message.recipients) else "failed"

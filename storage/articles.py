@@ -6,6 +6,7 @@ articles commits (or vanishes, if the process dies) as a whole.
 
 from __future__ import annotations
 
+import sys
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,9 +21,9 @@ from storage.analysed import analysed_columns
 from storage.models import Article, UrlState, utcnow
 from storage.upsert import chunked, dialect_insert, insert_missing_and_lock
 
-try:  # the standard library's from Python 3.14; before, the backport Scrapy requires
-    from compression import zstd  # type: ignore[import-not-found]
-except ImportError:
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:  # the backport of it, which Scrapy requires too
     from backports import zstd
 
 # Search results and listings: by publication time, else fetch time; ties by id.

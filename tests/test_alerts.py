@@ -244,9 +244,22 @@ def test_smtp_down_then_up_delivers_everything_once(tmp_path: Path) -> None:
     assert "2 message(s) kept; a later run sends them" in down.stderr
     listing = alerts(config, "list")
     assert listing.stdout.count("1 queued") == 2
-    dry = alerts(config, "--dry-run")  # what the next run sends includes what is queued
-    assert "h20: 0 new match(es); 1 message(s) queued" in dry.stdout
-    assert "ascend: 0 new match(es); 1 message(s) queued" in dry.stdout
+    # the dry run shows the outbox too, a disabled or removed rule's messages included:
+    # the next runs send them all
+    written = config.read_text()
+    config.write_text(
+        written.replace('name = "ascend"', 'name = "ascend"\nenabled = false').replace(
+            'name = "h20"', 'name = "h20-renamed"'
+        )
+    )
+    dry = alerts(config, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "h20-renamed: 0 new match(es)" in dry.stdout
+    outbox = "Outbox: 2 message(s) queued by earlier runs, 2 due now, 0 waiting to retry"
+    assert outbox in dry.stdout
+    assert "[chipwatch] h20: H20 to me@example.org — due now" in dry.stdout
+    assert "[chipwatch] ascend: Ascend to me@example.org — due now" in dry.stdout
+    config.write_text(written)
     server.start()
     try:
         up = alerts(config)
@@ -423,6 +436,20 @@ def test_dry_run_and_back_test_change_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "outbox").exists()
     assert alerts(config).returncode == 0
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+
+
+def test_dry_run_shows_a_message_waiting_to_retry(tmp_path: Path) -> None:
+    server = SmtpServer(tmp_path)  # not started: connection refused
+    email = server.email_toml().replace("retry_base_seconds = 0", "retry_base_seconds = 3600")
+    config = make_config(tmp_path, email, rule("h20", "h20", ["me@example.org"]))
+    assert alerts(config).returncode == 0
+    add_article(config, "H20", H20)
+    assert "1 message(s) kept" in alerts(config).stderr
+    dry = alerts(config, "--dry-run")
+    assert "h20: 0 new match(es)" in dry.stdout
+    outbox = "Outbox: 1 message(s) queued by earlier runs, 0 due now, 1 waiting to retry"
+    assert outbox in dry.stdout
+    assert "[chipwatch] h20: H20 to me@example.org — retry after " in dry.stdout
 
 
 def test_invalid_rule_is_refused_at_config_load(tmp_path: Path) -> None:

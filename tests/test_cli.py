@@ -162,6 +162,21 @@ def test_init_prints_a_path_with_brackets_as_it_is(run_cli: Cli, tmp_path: Path)
     assert f"{folder / 'chipwatch.toml'} exists; keeping it" in again.stdout
 
 
+def test_a_locked_run_names_its_lock_file_as_it_is(
+    run_cli: Cli, tmp_path: Path, server: NewsServer
+) -> None:
+    folder = tmp_path / "[bold]news"  # rich markup in a folder name is no markup here
+    folder.mkdir()
+    path = demo_config(folder, server.base_url)
+    engine = make_engine(load_config(path).database_url)
+    with run_lock(engine, timeout=0):
+        result = run_cli("run", config=path)
+    engine.dispose()
+    assert result.returncode == 75
+    assert "another run is in progress" in result.stderr
+    assert "[bold]news" in result.stderr
+
+
 def test_bad_config_is_one_clear_line_without_traceback(run_cli: Cli, tmp_path: Path) -> None:
     path = write_config(
         tmp_path,

@@ -22,6 +22,7 @@ from alerts.schedule import ScheduleError, parse_schedule
 from analysis.matcher import Rule, RuleSet
 from analysis.query import QuerySyntaxError
 from chipwatch.errors import AppError
+from crawler.extract import language_code
 from crawler.options import DEFAULT_USER_AGENT, CrawlConfig, CrawlJob, SourceConfig
 
 __all__ = [
@@ -414,22 +415,17 @@ def _parse_source(checker: _Checker, index: int, raw: Any) -> SourceConfig:
     )
 
 
-# A language tag (de, en, zh, de-DE, zh-Hans-CN, fil): its primary subtag is what
-# language detection, `<html lang>` and `lang:` in rules speak.
-_LANGUAGE_TAG_RE = re.compile(r"([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*", re.IGNORECASE | re.ASCII)
-
-
 def _source_language(checker: _Checker, raw: Any, where: str) -> str | None:
     value = checker.get(raw, where, "language", str, None)
     if value is None:
         return None
-    tag = _LANGUAGE_TAG_RE.fullmatch(value.strip())
-    if tag is None:
+    language = language_code(value)
+    if language is None:
         raise ConfigError(
             f"{checker.path}: {where}.language: expected a language code such as de, en or "
             f"zh, got {value!r}"
         )
-    return tag.group(1).lower()
+    return language
 
 
 def _source_timezone(checker: _Checker, raw: Any, where: str) -> tzinfo:

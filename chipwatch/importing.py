@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from dateutil import parser as dateparser
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.extract import content_hash, detect_language
+from crawler.extract import content_hash, detect_language, language_code
 from crawler.urls import canonicalize, url_key
 from storage import ArticleRecord, store_articles
 
@@ -98,7 +98,8 @@ def parse_line(line: str, *, default_source: str) -> ArticleRecord:
         raise BadLine("no text")
     title = _text(data, "title") or None
     canonical = canonicalize(url)
-    language = _text(data, "language") or detect_language(text, "", None)
+    # a tag as other tools write it ("zh-CN") is its language; what is none, detected
+    language = language_code(_text(data, "language")) or detect_language(text, "", None)
     return ArticleRecord(
         url=canonical,
         source=_first(data, "source") or default_source,
@@ -108,7 +109,7 @@ def parse_line(line: str, *, default_source: str) -> ArticleRecord:
         title=title,
         author=_first(data, "author") or None,
         published_at=_date(_first(data, "published")),
-        language=language.lower() if language else None,
+        language=language,
     )
 
 

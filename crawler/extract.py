@@ -276,6 +276,17 @@ def parse_extracted_date(value: str | None, timezone: tzinfo = UTC) -> datetime 
     return None
 
 
+# A language tag (de, de-DE, de_DE, zh-Hans-CN, fil): its primary subtag is what language
+# detection, `<html lang>` and `lang:` in rules speak.
+_LANGUAGE_TAG_RE = re.compile(r"([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*", re.IGNORECASE | re.ASCII)
+
+
+def language_code(tag: str) -> str | None:
+    """The language of a tag ("zh-Hans-CN" → "zh"), or None when it is no tag ("German")."""
+    match = _LANGUAGE_TAG_RE.fullmatch(tag.strip())
+    return match.group(1).lower() if match else None
+
+
 def detect_language(text: str, html: str, hint: str | None) -> str | None:
     """A confident detection wins; then the page's own `<html lang>`; then the source's
     configured language."""

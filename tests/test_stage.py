@@ -191,7 +191,7 @@ def test_import_stores_analyses_and_reports_bad_lines(tmp_path: Path) -> None:
                 "url": "https://wire.example/cambricon-q3",
                 "title": "Cambricon verdreifacht Umsatz",
                 "text": WIRE,
-                "language": "de",
+                "language": "de-DE",  # a tag, as other tools write it: its language is kept
                 "published": "2026-10-20T08:00:00+02:00",
                 "source": "Wire",
             },
@@ -227,6 +227,7 @@ def test_import_stores_analyses_and_reports_bad_lines(tmp_path: Path) -> None:
         ("https://portal.example/news/123", "portal.example"),
     ]
     (first, copy) = rows
+    assert first[2] == "de"
     assert copy[2] == "de"  # detected: the line named no language
     assert copy[3] == first[3] is not None  # the copy joins the original's story
     assert copy[4] == 1  # and is recorded as the duplicate of the first

@@ -42,7 +42,7 @@ class ExtractedPage:
     analysed_text: Analyzed | None = None  # analysis.analyzer's forms of `text`
     analysed_title: Analyzed | None = None  # … and of `title`
     vocabulary: Vocabulary | None = None  # the distinct tokens of both, from the worker
-    # The page's HTML as stored (storage.compress_html), compressed in the extraction
+    # The page's HTML as stored (crawler.worker.compress_html), compressed in the extraction
     # worker; `page.html` is emptied then, so a batch does not hold every page twice.
     compressed_html: bytes | None = None
 

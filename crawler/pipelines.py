@@ -11,9 +11,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -21,17 +21,11 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from analysis.analyzer import Analyzed, Vocabulary, analyze
 from crawler import counters, events
-from crawler.extract import (
-    ExtractedArticle,
-    ExtractionFailure,
-    canonical_link,
-    extract_article,
-    warm_up,
-)
+from crawler.extract import ExtractionFailure, warm_up
 from crawler.items import ExtractedPage, ListingFetched, PageSkipped, RawPage
 from crawler.urls import canonicalize, is_http_url, same_site, url_key
+from crawler.worker import compress_html, extract_page
 from storage import (
     VERSION_MARK,
     ArticleRecord,
@@ -39,7 +33,6 @@ from storage import (
     StorageError,
     StoreResult,
     UrlOutcome,
-    compress_html,
     describe_db_error,
     display_url,
     open_database,
@@ -90,7 +83,7 @@ class ExtractPipeline:
             self.pool = self._new_pool()
         loop = asyncio.get_running_loop()
         job = loop.run_in_executor(
-            self.pool, _extract, item.html, item.url, item.language_hint, item.timezone
+            self.pool, extract_page, item.html, item.url, item.language_hint, item.timezone
         )
         try:
             result = await asyncio.wait_for(job, self.TIMEOUT)
@@ -140,18 +133,6 @@ class ExtractPipeline:
         )
 
 
-@dataclass(frozen=True)
-class WorkerResult:
-    """What an extraction worker sends back: the article, and the per-page work that
-    would otherwise fall to the crawl's main process (the reactor's thread)."""
-
-    article: ExtractedArticle
-    compressed_html: bytes
-    analysed_title: Analyzed | None
-    vocabulary: Vocabulary  # of the page's own title and its text, as stored
-    canonical: str | None  # the page's rel=canonical, absolute
-
-
 def choose_published(listed: datetime | None, on_page: datetime | None) -> datetime | None:
     """The page's own date is the authority; a feed or news sitemap date that agrees with
     it (within a day) is preferred because it carries the time of day, which htmldate
@@ -161,23 +142,6 @@ def choose_published(listed: datetime | None, on_page: datetime | None) -> datet
     # in UTC: two times in one zone subtract by the clock, an hour off across a DST change
     apart = abs(listed.astimezone(UTC) - on_page.astimezone(UTC))
     return listed if apart <= timedelta(days=1) else on_page
-
-
-def _extract(
-    html: str, url: str, language_hint: str | None, timezone: tzinfo
-) -> WorkerResult | ExtractionFailure:
-    """Runs in an extraction worker."""
-    article = extract_article(html, url, language_hint=language_hint, timezone=timezone)
-    if isinstance(article, ExtractionFailure):
-        return article
-    analysed_title = analyze(article.title) if article.title else None
-    return WorkerResult(
-        article=article,
-        compressed_html=compress_html(html),
-        analysed_title=analysed_title,
-        vocabulary=Vocabulary.of(*(a for a in (analysed_title, article.analysed) if a)),
-        canonical=urljoin(url, link) if (link := canonical_link(html)) else None,
-    )
 
 
 def _skipped(page: RawPage, reason: str, *, final: bool, detail: str = "") -> PageSkipped:
@@ -499,7 +463,7 @@ def _record(article: ExtractedPage) -> ArticleRecord:
         analysed_text=article.analysed_text,
         analysed_title=article.analysed_title,
         vocabulary=article.vocabulary,
-        html=page.html or None,
-        compressed_html=article.compressed_html,
+        compressed_html=article.compressed_html
+        or (compress_html(page.html) if page.html else None),
         status=page.status,
     )

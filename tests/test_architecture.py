@@ -54,6 +54,24 @@ def test_data_flows_one_way(folder: str, forbidden: tuple[str, ...]) -> None:
     assert forbidden_imports(folder, forbidden) == []
 
 
+def test_an_extraction_worker_loads_neither_scrapy_nor_the_database() -> None:
+    """A pool worker starts by importing the module of the job it runs (it unpickles the
+    function by name) and the initializer's: Scrapy, Twisted, SQLAlchemy and the storage
+    package would cost every worker most of a second of CPU and tens of MB for nothing."""
+    from crawler.extract import warm_up
+    from crawler.worker import extract_page
+
+    heavy = {"scrapy", "twisted", "sqlalchemy", "storage", "alembic", "alerts", "chipwatch"}
+    script = (
+        f"import sys, {extract_page.__module__}, {warm_up.__module__}; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {heavy!r}))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert found.stdout.strip() == "[]"
+
+
 def test_the_check_sees_function_level_imports(tmp_path: Path) -> None:
     module = REPO / "alerts" / "_probe_for_architecture_test.py"
     module.write_text("def f():\n    from chipwatch.config import Config\n", encoding="utf-8")

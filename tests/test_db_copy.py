@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.service import run_alerts
 from chipwatch.config import load_config
+from crawler.worker import compress_html
 from storage import (
     Article,
     ArticleRecord,
@@ -61,7 +62,7 @@ def populated_config(folder: Path) -> Path:
                     content_hash=f"h{i}",
                     keys={f"https://n.example/{i}": f"https://n.example/{i}"},
                     published_at=START + timedelta(hours=i),
-                    html=f"<p>{text}</p>",
+                    compressed_html=compress_html(f"<p>{text}</p>"),
                 )
                 for i, text in enumerate(TEXTS * 30)  # 120 articles: several batches
             ],

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.naming import conv
 from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
+from crawler.worker import compress_html
 from storage import (
     AlertMessage,
     AlertRuleState,
@@ -470,7 +471,7 @@ def article_record(url: str, text_: str) -> ArticleRecord:
         content_hash=str(abs(hash(url))),
         keys={url: url},
         published_at=datetime(2026, 11, 2, 8, tzinfo=UTC),
-        html=f"<p>{text_}</p>",
+        compressed_html=compress_html(f"<p>{text_}</p>"),
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from crawler.worker import compress_html
 from storage import (
     VERSION_MARK,
     Article,
@@ -59,7 +60,7 @@ def record(
         keys=keys or {url: url},
         title=title,
         published_at=datetime(2025, 9, 1, 10, tzinfo=UTC),
-        html=f"<p>{text_}</p>",
+        compressed_html=compress_html(f"<p>{text_}</p>"),
     )
 
 

@@ -60,6 +60,7 @@ class CrawlRun:
     main_rss_mib: float  # the crawl's own process (Scrapy, the reactor, the store writer)
     worker_rss_mib: float  # the largest of its child processes (extraction workers)
     cpu_seconds: float  # user + system time of the crawl and its extraction workers
+    main_cpu_seconds: float  # … of the crawl's own process (last read before it exited)
     server_cpu_seconds: float  # this process (the site's server threads) meanwhile
     stored_articles: int
     log_problems: dict[str, int] = field(default_factory=dict)  # level -> count
@@ -118,6 +119,7 @@ def run_process(
         )
         / 1024,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
+        main_cpu_seconds=watch.cpu.get(process.pid, 0.0),
         server_cpu_seconds=server_cpu,
         stored_articles=count_articles(folder / database),
         log_problems=problems,
@@ -127,13 +129,15 @@ def run_process(
 
 
 class MemoryWatch:
-    """Peak RSS (VmHWM, in KiB) of a process and of its descendants, read from /proc a
-    few times a second on a thread of its own (Linux only; empty elsewhere)."""
+    """Peak RSS (VmHWM, in KiB) and CPU time so far (seconds) of a process and of its
+    descendants, read from /proc a few times a second on a thread of its own (Linux
+    only; empty elsewhere)."""
 
     def __init__(self, pid: int, interval: float = 0.1) -> None:
         self.pid = pid
         self.interval = interval
         self.peaks: dict[int, int] = {}
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-watch", daemon=True)
         self._thread.start()
@@ -148,6 +152,9 @@ class MemoryWatch:
                 kib = _peak_kib(pid)
                 if kib:
                     self.peaks[pid] = max(self.peaks.get(pid, 0), kib)
+                seconds = _cpu_seconds(pid)
+                if seconds is not None:
+                    self.cpu[pid] = seconds
 
     def _tree(self, pid: int) -> list[int]:
         found, queue = [], [pid]
@@ -170,6 +177,20 @@ def _peak_kib(pid: int) -> int:
         return 0
     match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
     return int(match.group(1)) if match else 0
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system time of a live process (proc(5): the fields after the command's
+    closing parenthesis; utime and stime are the 12th and 13th of them)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def _own_cpu_seconds() -> float:

@@ -67,7 +67,7 @@ class CrawlRun:
     main_rss_mib: float  # the crawl's own process (Scrapy, the reactor, the store writer)
     worker_rss_mib: float  # the largest of its child processes (extraction workers)
     cpu_seconds: float  # user + system time of the crawl and its extraction workers
-    main_cpu_seconds: float  # … of the crawl's own process (last read before it exited)
+    main_cpu_seconds: float  # … of the crawl's own process
     server_cpu_seconds: float  # this process (the site's server threads) meanwhile
     stored_articles: int
     log_problems: dict[str, int] = field(default_factory=dict)  # level -> count
@@ -107,6 +107,10 @@ def run_process(
             argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=folder, env=env
         )
         watch = MemoryWatch(process.pid)
+        # Wait for the exit without reaping it: the process's own CPU time is then read
+        # whole from /proc (a zombie keeps its stat), not as of the watch's last poll.
+        os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+        main_cpu = _cpu_seconds(process.pid)
         # wait4 rather than wait: it also reports this child's resource usage, whose
         # ru_maxrss covers its waited-for children (the extraction workers) too.
         _, status, usage = os.wait4(process.pid, 0)
@@ -126,7 +130,7 @@ def run_process(
         )
         / 1024,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
-        main_cpu_seconds=watch.cpu.get(process.pid, 0.0),
+        main_cpu_seconds=main_cpu or 0.0,
         server_cpu_seconds=server_cpu,
         stored_articles=count_articles(folder / database),
         log_problems=problems,
@@ -136,15 +140,13 @@ def run_process(
 
 
 class MemoryWatch:
-    """Peak RSS (VmHWM, in KiB) and CPU time so far (seconds) of a process and of its
-    descendants, read from /proc a few times a second on a thread of its own (Linux
-    only; empty elsewhere)."""
+    """Peak RSS (VmHWM, in KiB) of a process and of its descendants, read from /proc a
+    few times a second on a thread of its own (Linux only; empty elsewhere)."""
 
     def __init__(self, pid: int, interval: float = 0.1) -> None:
         self.pid = pid
         self.interval = interval
         self.peaks: dict[int, int] = {}
-        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-watch", daemon=True)
         self._thread.start()
@@ -159,9 +161,6 @@ class MemoryWatch:
                 kib = _peak_kib(pid)
                 if kib:
                     self.peaks[pid] = max(self.peaks.get(pid, 0), kib)
-                seconds = _cpu_seconds(pid)
-                if seconds is not None:
-                    self.cpu[pid] = seconds
 
     def _tree(self, pid: int) -> list[int]:
         found, queue = [], [pid]
@@ -187,8 +186,8 @@ def _peak_kib(pid: int) -> int:
 
 
 def _cpu_seconds(pid: int) -> float | None:
-    """User + system time of a live process (proc(5): the fields after the command's
-    closing parenthesis; utime and stime are the 12th and 13th of them)."""
+    """User + system time of a process not yet reaped (proc(5): the fields after the
+    command's closing parenthesis; utime and stime are the 12th and 13th of them)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:

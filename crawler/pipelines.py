@@ -25,7 +25,7 @@ from crawler import counters, events
 from crawler.extract import ExtractionFailure, warm_up
 from crawler.items import ExtractedPage, ListingFetched, PageSkipped, RawPage
 from crawler.urls import canonicalize, is_http_url, same_site, url_key
-from crawler.worker import compress_html, extract_page
+from crawler.worker import extract_page
 from storage import (
     VERSION_MARK,
     ArticleRecord,
@@ -463,7 +463,6 @@ def _record(article: ExtractedPage) -> ArticleRecord:
         analysed_text=article.analysed_text,
         analysed_title=article.analysed_title,
         vocabulary=article.vocabulary,
-        compressed_html=article.compressed_html
-        or (compress_html(page.html) if page.html else None),
+        compressed_html=article.compressed_html,
         status=page.status,
     )

@@ -5,7 +5,7 @@ rel=canonical, and compressing the HTML into the form it is stored in.
 
 A worker process starts by importing this module (it unpickles `extract_page` by name):
 it imports neither Scrapy, Twisted, SQLAlchemy nor the storage package, which would cost
-every worker about 0.8 s of CPU at start and ~60 MB of memory for nothing.
+every worker about 0.8 s of CPU at start and ~40 MB of memory for nothing.
 """
 
 from __future__ import annotations

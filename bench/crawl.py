@@ -109,8 +109,10 @@ def run_process(
         watch = MemoryWatch(process.pid)
         # Wait for the exit without reaping it: the process's own CPU time is then read
         # whole from /proc (a zombie keeps its stat), not as of the watch's last poll.
-        os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
-        main_cpu = _cpu_seconds(process.pid)
+        main_cpu = None
+        if hasattr(os, "waitid"):  # not on every platform (macOS before Python 3.13)
+            os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+            main_cpu = _cpu_seconds(process.pid)
         # wait4 rather than wait: it also reports this child's resource usage, whose
         # ru_maxrss covers its waited-for children (the extraction workers) too.
         _, status, usage = os.wait4(process.pid, 0)

@@ -30,36 +30,55 @@ _BODY_MARKERS: tuple[tuple[bytes, str], ...] = (
     (b"Incapsula incident ID", "Imperva Incapsula block"),
     (b"errors.edgesuite.net", "Akamai block"),
     (b"Checking your browser before accessing", "browser check"),
+    (b"Reference&#32;&#35;", "Akamai block (Access Denied)"),
+    (b"Sucuri WebSite Firewall", "Sucuri firewall block"),
+    (b"aliyun_waf", "Alibaba Cloud WAF block"),
 )
 # A page that answers 200 is a challenge only when its title says so: an article may
 # well quote a vendor's string in its text.
-_CHALLENGE_TITLE = re.compile(
-    rb"<title>\s*(Just a moment\.\.\.|Attention Required! \| Cloudflare|"
-    rb"Access to this page has been denied|Pardon Our Interruption|"
-    rb"Checking your browser[^<]*)\s*</title>",
-    re.IGNORECASE,
+_CHALLENGE_TITLES = (
+    "Just a moment\\.\\.\\.",
+    "Attention Required! \\| Cloudflare",
+    "Access to this page has been denied",
+    "Pardon Our Interruption",
+    "Checking your browser[^<]*",
+    "百度安全验证",  # Baidu's captcha
+    "安全验证",  # "security check": the bare title of Chinese sites' own walls
 )
-WALL_STATUSES = frozenset({401, 403, 429, 503})
+_CHALLENGE_TITLE = re.compile(
+    rf"<title>\s*({'|'.join(_CHALLENGE_TITLES)})\s*</title>".encode(), re.IGNORECASE
+)
+# Alibaba Cloud's anti-crawler answers 200 with a script that sets this cookie and
+# reloads: a page of a few KB with no title, common in front of Chinese news sites.
+_ALIYUN_CHALLENGE = b"acw_sc__v2"
+_SMALL_PAGE = 32_768  # a challenge that answers 200 is a small page; an article is not
+# (405 is what Alibaba Cloud's WAF answers a GET it blocks with)
+WALL_STATUSES = frozenset({401, 403, 405, 429, 503})
 
 
 def detect_wall(status: int, headers: Mapping[str, str], body: bytes) -> str | None:
     """What kind of bot wall answered (e.g. "Cloudflare challenge (cf-mitigated:
     challenge)"), or None. `headers`: lower-case names."""
-    mitigated = headers.get("cf-mitigated", "").strip().lower()
-    if mitigated == "challenge":
+    if headers.get("cf-mitigated", "").strip().lower() == "challenge":
         return "Cloudflare challenge (cf-mitigated: challenge)"
+    if headers.get("x-vercel-mitigated", "").strip().lower() == "challenge":
+        return "Vercel challenge (x-vercel-mitigated: challenge)"
     head = body[:HEAD_BYTES]
+    if len(body) < _SMALL_PAGE and _ALIYUN_CHALLENGE in body:
+        return "Alibaba Cloud anti-crawler challenge (acw_sc__v2)"
     if status in WALL_STATUSES:
         if "x-datadome" in headers or "datadome=" in headers.get("set-cookie", ""):
             return "DataDome block (x-datadome)"
         if headers.get("x-amzn-waf-action", "").lower() in ("captcha", "challenge"):
             return "AWS WAF challenge (x-amzn-waf-action)"
+        if "x-kpsdk-ct" in headers or "x-kpsdk-cd" in headers:
+            return "Kasada challenge (x-kpsdk)"
         for marker, name in _BODY_MARKERS:
             if marker in head:
                 return name
         return None
     match = _CHALLENGE_TITLE.search(head)
-    return f"challenge page ({match.group(1).decode('latin-1')})" if match else None
+    return f"challenge page ({match.group(1).decode('utf-8', 'replace')})" if match else None
 
 
 _FREE_FALSE = re.compile(rb'"isAccessibleForFree"\s*:\s*"?(false|False|FALSE)"?')

@@ -190,6 +190,18 @@ CHALLENGE_BODY = (
     b"<div>Checking if the site connection is secure</div></body></html>"
 )
 
+# Akamai's "Access Denied" (its reference number HTML-escaped, as it sends it)
+AKAMAI_DENIED = (
+    b"<HTML><HEAD><TITLE>Access Denied</TITLE></HEAD><BODY><H1>Access Denied</H1>"
+    b"You don't have permission to access this server.<P>Reference&#32;&#35;18&#46;6a"
+    b"</BODY></HTML>"
+)
+# Alibaba Cloud's anti-crawler page: no title, a script that sets a cookie and reloads
+ALIYUN_CHALLENGE = (
+    b"<html><script>var arg1='5C3D1F';function setCookie(v){document.cookie="
+    b"'acw_sc__v2='+v+'; path=/';}setCookie(arg1);location.reload();</script></html>"
+)
+
 
 @pytest.mark.parametrize(
     ("status", "headers", "body", "expected"),
@@ -206,6 +218,26 @@ CHALLENGE_BODY = (
         (403, {}, b'<script src="https://ct.captcha-delivery.com/c.js">', "DataDome captcha"),
         (403, {}, b"<div id='px-captcha'></div>", "PerimeterX captcha"),
         (200, {}, CHALLENGE_BODY, "challenge page (Just a moment...)"),
+        (429, {"x-kpsdk-ct": "0a1b"}, b"", "Kasada challenge (x-kpsdk)"),
+        (
+            403,
+            {"x-vercel-mitigated": "challenge"},
+            b"<html></html>",
+            "Vercel challenge (x-vercel-mitigated: challenge)",
+        ),
+        (403, {}, AKAMAI_DENIED, "Akamai block (Access Denied)"),
+        (
+            403,
+            {"x-sucuri-id": "18019"},
+            b"<title>Sucuri WebSite Firewall - Access Denied</title>",
+            "Sucuri firewall block",
+        ),
+        (405, {}, b"<html><!-- aliyun_waf_aa --></html>", "Alibaba Cloud WAF block"),
+        (200, {}, ALIYUN_CHALLENGE, "Alibaba Cloud anti-crawler challenge (acw_sc__v2)"),
+        (200, {}, "<title>百度安全验证</title>".encode(), "challenge page (百度安全验证)"),
+        # an article of real length that mentions the cookie is an article
+        (200, {}, b"<title>WAF</title>" + b"<p>acw_sc__v2 cookie.</p>" * 2000, None),
+        (200, {}, "<title>芯片安全验证平台发布</title>".encode(), None),
         (403, {}, b"<html><title>Forbidden</title></html>", None),  # a plain 403
         # an article that quotes a vendor's string in its text is not a wall
         (200, {}, b"<title>Chips</title><p>Attention Required! | Cloudflare</p>", None),

@@ -13,13 +13,13 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
 # A title's parts are split at a separator with space on both sides; ":" is not one,
 # since "Kicker: headline" is how many headlines read.
-_SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»«~/\\]|::|//)\s+")
+_SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»«›‹~/\\]|::|//)\s+")
 # Parts of an <h1> that are not the headline: a kicker (Dachzeile) or screen-reader text.
 _NOT_HEADLINE = re.compile(
     r"kicker|dachzeile|overline|topline|roofline|eyebrow|label|category|rubric|ressort"
@@ -43,7 +43,11 @@ def page_headline(tree: HtmlElement, url: str) -> str | None:
         if (title := _strip_site(_clean(raw), sites))
     ]
     metas = _drop_truncated(metas)
-    headings = [h for h in _visible_headings(tree, "h1") if _clean(h.text_content())]
+    headings = [
+        h
+        for h in _visible_headings(tree, "h1")
+        if _clean(h.text_content()) and not _links_home(h, url)
+    ]
     for heading in headings:
         for variant in _variants(heading):
             if any(_agrees(variant, meta) for meta in metas):
@@ -51,6 +55,8 @@ def page_headline(tree: HtmlElement, url: str) -> str | None:
     # No <h1> agrees with the meta titles: a page whose <h1> is a section name or the
     # logo states its headline in an <h2> that they confirm.
     for heading in _visible_headings(tree, "h2"):
+        if _links_home(heading, url):
+            continue
         for variant in _variants(heading):
             if any(_agrees(variant, meta) for meta in metas):
                 return variant
@@ -67,6 +73,25 @@ def _visible_headings(tree: HtmlElement, tag: str) -> list[HtmlElement]:
         for h in tree.iter(tag)
         if isinstance(h, HtmlElement) and not h.xpath("ancestor-or-self::*[@hidden]")
     ]
+
+
+def _links_home(heading: HtmlElement, url: str) -> bool:
+    """A heading that is one link to the site's front page is the site's name (a blog
+    theme's `<h1><a href="/" rel="home">`), whatever the page's title says."""
+    links = [a for a in heading.iter("a") if isinstance(a, HtmlElement)]
+    if len(links) != 1 or _clean(links[0].text_content()) != _clean(heading.text_content()):
+        return False
+    link = links[0]
+    if "home" in (link.get("rel") or "").lower().split():
+        return True
+    target = urlsplit(urljoin(url, link.get("href") or ""))
+    page = urlsplit(url)
+    return (
+        bool(link.get("href"))
+        and target.hostname == page.hostname
+        and target.path in ("", "/")
+        and not target.query
+    )
 
 
 def _main_first(headings: list[HtmlElement]) -> list[HtmlElement]:

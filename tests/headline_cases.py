@@ -372,4 +372,32 @@ CASES: tuple[HeadlineCase, ...] = (
         "<h1>Micron samples 32 Gbps GDDR7</h1>",
         "Micron samples 32 Gbps GDDR7",
     ),
+    HeadlineCase(
+        "blog theme: the blog's name in an h1 linking home, the title leads with it",
+        "https://siliconwatcher.blogspot.example/2026/11/kunlunxin-p800-cluster.html",
+        "<title>Silicon Dispatch: Kunlunxin P800 cluster goes live in Beijing</title>"
+        '<meta property="og:title" content="Kunlunxin P800 cluster goes live in Beijing">',
+        "<h1 class='title'><a href='https://siliconwatcher.blogspot.example/'>Silicon Dispatch"
+        "</a></h1>",
+        "<h3 class='post-title'>Kunlunxin P800 cluster goes live in Beijing</h3>",
+        "Kunlunxin P800 cluster goes live in Beijing",
+    ),
+    HeadlineCase(
+        "WordPress theme: site title h1 with rel=home, no meta title but <title>",
+        "https://www.halbleiterblog.example/moore-threads-mtt-s5000/",
+        "<title>Moore Threads stellt MTT S5000 vor › Halbleiterblog</title>",
+        '<h1 class="site-title"><a href="https://www.halbleiterblog.example/" rel="home">'
+        "Halbleiterblog</a></h1>",
+        "<h2 class='entry-title'>Moore Threads stellt MTT S5000 vor</h2>",
+        "Moore Threads stellt MTT S5000 vor",
+    ),
+    HeadlineCase(
+        "headline h1 that links to the article itself (a permalink)",
+        "https://www.chipwire.example/2026/11/26/enflame-ipo/",
+        "<title>Enflame files for Shanghai IPO | ChipWire</title>",
+        "",
+        '<h1><a href="/2026/11/26/enflame-ipo/" rel="bookmark">Enflame files for Shanghai IPO'
+        "</a></h1>",
+        "Enflame files for Shanghai IPO",
+    ),
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from trafilatura import bare_extraction
 from trafilatura.settings import Document
 
@@ -108,6 +109,23 @@ def test_titles_are_the_pages_headline() -> None:
         titles.append(result.title)
     misses = [(c.name, t) for t, c in zip(titles, CASES, strict=True) if t != c.headline]
     assert _exact_share(titles) >= HEADLINE_EXACT_MIN, misses
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        c
+        for c in CASES
+        if "blog theme" in c.name or "WordPress theme" in c.name or "permalink" in c.name
+    ],
+    ids=lambda c: c.name,
+)
+def test_an_h1_linking_to_the_front_page_is_the_sites_name_not_the_headline(
+    case: HeadlineCase,
+) -> None:
+    result = extract_article(_page(case), case.url)
+    assert isinstance(result, ExtractedArticle), result
+    assert result.title == case.headline
 
 
 def test_the_headline_gate_fails_on_trafilaturas_own_titles() -> None:

@@ -23,7 +23,7 @@ _SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»«›‹~/\\]|::|//)\s+")
 # Parts of an <h1> that are not the headline: a kicker (Dachzeile) or screen-reader text.
 _NOT_HEADLINE = re.compile(
     r"kicker|dachzeile|overline|topline|roofline|eyebrow|label|category|rubric|ressort"
-    r"|sr-only|visually-hidden|screen-reader|screenreader|a11y",
+    r"|sr-only|visually-hidden|screen-reader|screenreader|a11y|aural",
     re.IGNORECASE,
 )
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
@@ -133,6 +133,10 @@ def _heading_text(element: HtmlElement, *, skip_kicker: bool = False) -> str:
 
 
 def _is_kicker(element: HtmlElement) -> bool:
+    """A kicker, screen-reader text, or a <small> line (a date, a byline, categories)
+    set inside the heading."""
+    if element.tag == "small":
+        return True
     marks = f"{element.get('class', '')} {element.get('id', '')} {element.get('itemprop', '')}"
     return bool(_NOT_HEADLINE.search(marks))
 

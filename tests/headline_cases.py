@@ -392,6 +392,29 @@ CASES: tuple[HeadlineCase, ...] = (
         "Moore Threads stellt MTT S5000 vor",
     ),
     HeadlineCase(
+        "date and categories in a <small> line inside the h1",
+        "https://www.verband.example/aktuell/detail/news/biren-br100-serienstart/",
+        "<title>Biren startet Serienfertigung des BR100 | Verband Halbleiter e.V.</title>"
+        '<meta property="og:title" content="Biren startet Serienfertigung des BR100">',
+        "",
+        "<h1>Biren startet Serienfertigung des BR100<br><small>"
+        '<span class="glyphicon-calendar"></span>&nbsp;02.12.2026 •&nbsp;'
+        '<span class="news-list-category">Verband<span class="separator">, </span>Presse'
+        "</span></small></h1>",
+        "Biren startet Serienfertigung des BR100",
+    ),
+    HeadlineCase(
+        "screen-reader text in 'aural' spans (German federal sites' CMS), topline after",
+        "https://www.bundesministerium.example/de/forschung/mikroelektronik.html",
+        "<title>Mikroelektronik - Bundesministerium</title>"
+        '<meta property="og:title" content="Mikroelektronik - Bundesministerium">',
+        '<h1 class="aural" aria-hidden="true">Navigation und Service</h1>',
+        '<h1 class="c-intro__headline"><span>Mikroelektronik, KI-Chips und Souveränität</span>'
+        '<span class="aural">: </span><small class="c-topline"><span class="aural">, Thema:'
+        '</span><span class="c-topline__theme">Forschung</span></small></h1>',
+        "Mikroelektronik, KI-Chips und Souveränität",
+    ),
+    HeadlineCase(
         "headline h1 that links to the article itself (a permalink)",
         "https://www.chipwire.example/2026/11/26/enflame-ipo/",
         "<title>Enflame files for Shanghai IPO | ChipWire</title>",

@@ -111,18 +111,9 @@ def test_titles_are_the_pages_headline() -> None:
     assert _exact_share(titles) >= HEADLINE_EXACT_MIN, misses
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        c
-        for c in CASES
-        if "blog theme" in c.name or "WordPress theme" in c.name or "permalink" in c.name
-    ],
-    ids=lambda c: c.name,
-)
-def test_an_h1_linking_to_the_front_page_is_the_sites_name_not_the_headline(
-    case: HeadlineCase,
-) -> None:
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_each_written_page_head_gives_its_headline(case: HeadlineCase) -> None:
+    """Every pattern on its own (the share above is the gate Trafilatura's titles fail)."""
     result = extract_article(_page(case), case.url)
     assert isinstance(result, ExtractedArticle), result
     assert result.title == case.headline

@@ -67,12 +67,19 @@ def page_headline(tree: HtmlElement, url: str) -> str | None:
     return metas[0] if metas else None
 
 
+# Where a heading is not the page's headline: hidden, or in the page's footer (CMS
+# templates put "Impressum" or "Partner" in <h1>s down there). Not <nav>: news sites
+# repeat the headline in a sticky header's breadcrumb <nav>.
+_NOT_CONTENT = (
+    "ancestor-or-self::*[@hidden] or ancestor::footer or ancestor::*[@role='contentinfo']"
+    # a footer's own class (not the <body>'s, where themes list page-wide modifiers)
+    " or ancestor::*[not(self::body or self::html)]"
+    "[starts-with(@class, 'footer') or contains(@class, ' footer')]"
+)
+
+
 def _visible_headings(tree: HtmlElement, tag: str) -> list[HtmlElement]:
-    return [
-        h
-        for h in tree.iter(tag)
-        if isinstance(h, HtmlElement) and not h.xpath("ancestor-or-self::*[@hidden]")
-    ]
+    return [h for h in tree.iter(tag) if isinstance(h, HtmlElement) and not h.xpath(_NOT_CONTENT)]
 
 
 def _links_home(heading: HtmlElement, url: str) -> bool:

@@ -415,6 +415,16 @@ CASES: tuple[HeadlineCase, ...] = (
         "Mikroelektronik, KI-Chips und Souveränität",
     ),
     HeadlineCase(
+        "CMS template with its only h1s in footer columns, the headline in an h3",
+        "https://www.fachverband.example/news-artikel?tx_news[news]=2211",
+        "<title>Cambricon meldet Rekordumsatz - Fachverband</title>"
+        '<meta property="og:title" content="Cambricon meldet Rekordumsatz">',
+        '<div class="section-column footer-section-content-column"><h1>Partner</h1></div>'
+        "<footer><h1>Impressum</h1><h1>Datenschutzerklärung</h1></footer>",
+        '<div class="header"><h3>Cambricon meldet Rekordumsatz</h3></div>',
+        "Cambricon meldet Rekordumsatz",
+    ),
+    HeadlineCase(
         "headline h1 that links to the article itself (a permalink)",
         "https://www.chipwire.example/2026/11/26/enflame-ipo/",
         "<title>Enflame files for Shanghai IPO | ChipWire</title>",

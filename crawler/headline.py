@@ -17,9 +17,21 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
+from analysis.analyzer import CJK_RANGES
+
 # A title's parts are split at a separator with space on both sides; ":" is not one,
 # since "Kicker: headline" is how many headlines read.
 _SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»«›‹~/\\]|::|//)\s+")
+# The same, after a CJK character or punctuation mark, where no space need surround it
+# ("标题-新华网"); "——" is left alone: it opens a Chinese subtitle.
+_CJK_SEPARATOR = re.compile(
+    rf"(?<=[{CJK_RANGES}\u3000-\u303f\uff01-\uff5e])\s*(?:[-_|｜]|–(?!–))\s*"
+    r"|\s+(?:[-_|｜–~/]|—(?!—))\s+"
+)
+_CJK = re.compile(f"[{CJK_RANGES}]")
+# What a site's name does not hold: sentence punctuation, brackets, quotes
+_NOT_IN_A_NAME = re.compile(r"[，。！？：；、,.!?:;()（）\[\]【】《》「」“”\"']")
+_SITE_NAME_MAX = 8  # characters: 新华网, 新浪科技, IT之家, 36氪
 # Parts of an <h1> that are not the headline: a kicker (Dachzeile) or screen-reader text.
 _NOT_HEADLINE = re.compile(
     r"kicker|dachzeile|overline|topline|roofline|eyebrow|label|category|rubric|ressort"
@@ -39,7 +51,10 @@ def page_headline(tree: HtmlElement, url: str) -> str | None:
     sites = _site_names(tree, url, linked_data)
     metas = [
         title
-        for raw in (_jsonld_headline(linked_data), *_meta_titles(tree))
+        for raw in (
+            _jsonld_headline(linked_data),  # a headline as such: no site name to cut
+            *(_strip_cjk_site(_clean(meta)) for meta in _meta_titles(tree)),
+        )
         if (title := _strip_site(_clean(raw), sites))
     ]
     metas = _drop_truncated(metas)
@@ -244,6 +259,31 @@ def _strip_site(title: str, sites: set[str]) -> str:
     for separator, part in zip(separators, parts[1:], strict=True):
         joined += separator + part
     return joined.strip()
+
+
+def _strip_cjk_site(title: str) -> str:
+    """A Chinese or Japanese title without the site's name and channel that follow it,
+    often without spaces and named in a script no host name matches: "标题-新华网",
+    "标题_新浪科技_新浪网", "标题 - IT之家". A trailing part goes when it is short, has no
+    sentence punctuation, and follows a longer CJK headline."""
+    while match := _last(_CJK_SEPARATOR.finditer(title)):
+        head, tail = title[: match.start()].strip(), title[match.end() :].strip()
+        if not (
+            _CJK.search(head)
+            and 0 < len(tail) <= _SITE_NAME_MAX
+            and not _NOT_IN_A_NAME.search(tail)
+            and len(head) >= 2 * len(tail)
+        ):
+            break
+        title = head
+    return title
+
+
+def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
+    last = None
+    for last in matches:  # noqa: B007 (the loop keeps the last)
+        pass
+    return last
 
 
 def _drop_truncated(titles: list[str]) -> list[str]:

@@ -30,30 +30,36 @@ _BODY_MARKERS: tuple[tuple[bytes, str], ...] = (
     (b"Incapsula incident ID", "Imperva Incapsula block"),
     (b"errors.edgesuite.net", "Akamai block"),
     (b"Checking your browser before accessing", "browser check"),
-    (b"Reference&#32;&#35;", "Akamai block (Access Denied)"),
     (b"Sucuri WebSite Firewall", "Sucuri firewall block"),
-    (b"aliyun_waf", "Alibaba Cloud WAF block"),
+    (b"Sucuri Website Firewall", "Sucuri firewall block"),
 )
 # A page that answers 200 is a challenge only when its title says so: an article may
 # well quote a vendor's string in its text.
 _CHALLENGE_TITLES = (
-    "Just a moment\\.\\.\\.",
-    "Attention Required! \\| Cloudflare",
-    "Access to this page has been denied",
-    "Pardon Our Interruption",
+    *map(
+        re.escape,
+        (
+            "Just a moment...",
+            "Attention Required! | Cloudflare",
+            "Access to this page has been denied",
+            "Pardon Our Interruption",
+            "百度安全验证",  # Baidu's captcha
+            "安全验证",  # "security check": the bare title of Chinese sites' own walls
+        ),
+    ),
     "Checking your browser[^<]*",
-    "百度安全验证",  # Baidu's captcha
-    "安全验证",  # "security check": the bare title of Chinese sites' own walls
 )
 _CHALLENGE_TITLE = re.compile(
     rf"<title>\s*({'|'.join(_CHALLENGE_TITLES)})\s*</title>".encode(), re.IGNORECASE
 )
-# Alibaba Cloud's anti-crawler answers 200 with a script that sets this cookie and
-# reloads: a page of a few KB with no title, common in front of Chinese news sites.
-_ALIYUN_CHALLENGE = b"acw_sc__v2"
-_SMALL_PAGE = 32_768  # a challenge that answers 200 is a small page; an article is not
-# (405 is what Alibaba Cloud's WAF answers a GET it blocks with)
-WALL_STATUSES = frozenset({401, 403, 405, 429, 503})
+# Akamai's edge errors all carry this reference number; only its 403 is a block.
+_AKAMAI_REFERENCE = b"Reference&#32;&#35;"
+# Alibaba Cloud's anti-crawler answers 200 with a small page of script that sets this
+# cookie and reloads (common in front of Chinese news sites); an article that explains
+# the cookie has paragraphs.
+_ALIYUN_COOKIE = b"acw_sc__v2"
+_ALIYUN_PAGE_MAX = 16_384
+WALL_STATUSES = frozenset({401, 403, 429, 503})
 
 
 def detect_wall(status: int, headers: Mapping[str, str], body: bytes) -> str | None:
@@ -64,21 +70,32 @@ def detect_wall(status: int, headers: Mapping[str, str], body: bytes) -> str | N
     if headers.get("x-vercel-mitigated", "").strip().lower() == "challenge":
         return "Vercel challenge (x-vercel-mitigated: challenge)"
     head = body[:HEAD_BYTES]
-    if len(body) < _SMALL_PAGE and _ALIYUN_CHALLENGE in body:
+    if _is_aliyun_challenge(body):
         return "Alibaba Cloud anti-crawler challenge (acw_sc__v2)"
+    if status == 405:  # how Alibaba Cloud's WAF refuses a GET; elsewhere a plain 405
+        return "Alibaba Cloud WAF block" if b"aliyun_waf" in head else None
     if status in WALL_STATUSES:
         if "x-datadome" in headers or "datadome=" in headers.get("set-cookie", ""):
             return "DataDome block (x-datadome)"
         if headers.get("x-amzn-waf-action", "").lower() in ("captcha", "challenge"):
             return "AWS WAF challenge (x-amzn-waf-action)"
-        if "x-kpsdk-ct" in headers or "x-kpsdk-cd" in headers:
+        if status == 429 and ("x-kpsdk-ct" in headers or "x-kpsdk-cd" in headers):
             return "Kasada challenge (x-kpsdk)"
+        if status == 403 and _AKAMAI_REFERENCE in head:
+            return "Akamai block (Access Denied)"
         for marker, name in _BODY_MARKERS:
             if marker in head:
                 return name
         return None
     match = _CHALLENGE_TITLE.search(head)
     return f"challenge page ({match.group(1).decode('utf-8', 'replace')})" if match else None
+
+
+def _is_aliyun_challenge(body: bytes) -> bool:
+    if len(body) > _ALIYUN_PAGE_MAX or _ALIYUN_COOKIE not in body:
+        return False
+    lowered = body.lower()
+    return b"<script" in lowered and b"<p" not in lowered and b"<article" not in lowered
 
 
 _FREE_FALSE = re.compile(rb'"isAccessibleForFree"\s*:\s*"?(false|False|FALSE)"?')

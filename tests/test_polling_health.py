@@ -196,6 +196,11 @@ AKAMAI_DENIED = (
     b"You don't have permission to access this server.<P>Reference&#32;&#35;18&#46;6a"
     b"</BODY></HTML>"
 )
+AKAMAI_UNAVAILABLE = (
+    b"<HTML><HEAD><TITLE>Service Unavailable - Zero size object</TITLE></HEAD><BODY>"
+    b"The server is temporarily unable to service your request.<P>Reference&#32;&#35;15&#46;1"
+    b"</BODY></HTML>"
+)
 # Alibaba Cloud's anti-crawler page: no title, a script that sets a cookie and reloads
 ALIYUN_CHALLENGE = (
     b"<html><script>var arg1='5C3D1F';function setCookie(v){document.cookie="
@@ -235,8 +240,20 @@ ALIYUN_CHALLENGE = (
         (405, {}, b"<html><!-- aliyun_waf_aa --></html>", "Alibaba Cloud WAF block"),
         (200, {}, ALIYUN_CHALLENGE, "Alibaba Cloud anti-crawler challenge (acw_sc__v2)"),
         (200, {}, "<title>百度安全验证</title>".encode(), "challenge page (百度安全验证)"),
-        # an article of real length that mentions the cookie is an article
-        (200, {}, b"<title>WAF</title>" + b"<p>acw_sc__v2 cookie.</p>" * 2000, None),
+        (
+            403,
+            {},
+            b"<title>Access Denied - Sucuri Website Firewall</title>",
+            "Sucuri firewall block",
+        ),
+        # an article that explains the cookie is an article, however short
+        (200, {}, b"<title>WAF</title><article><p>How acw_sc__v2 is computed.</p></article>", None),
+        # Akamai's other edge errors (an origin outage) carry its reference number too
+        (503, {}, AKAMAI_UNAVAILABLE, None),
+        # a plain 405 from a site whose every answer sets DataDome's cookie
+        (405, {"set-cookie": "datadome=abc; Path=/"}, b"Method Not Allowed", None),
+        # Kasada's headers on an origin outage, not its 429 challenge
+        (503, {"x-kpsdk-ct": "0a1b"}, b"Service Unavailable", None),
         (200, {}, "<title>芯片安全验证平台发布</title>".encode(), None),
         (403, {}, b"<html><title>Forbidden</title></html>", None),  # a plain 403
         # an article that quotes a vendor's string in its text is not a wall

@@ -4,7 +4,10 @@ Trafilatura's title is the first of og:title, a lone <h1> or the <title>, so it 
 carries the site's name (" | heise online", " - Golem.de") or a kicker glued to the
 headline. Here every place a page states its headline is read — the <h1>, JSON-LD
 `headline`, og:title, twitter:title and <title> — and the visible <h1> wins when a
-meta title confirms it; otherwise the first meta title, with the site's name cut off.
+meta title confirms it; otherwise the first meta title, with the site's name cut off
+(for Chinese and Japanese titles also a name in their own script: "标题_新浪科技_新浪网").
+Headings that link to the front page or sit in the footer are the site's, not the
+article's.
 """
 
 from __future__ import annotations
@@ -22,16 +25,30 @@ from analysis.analyzer import CJK_RANGES
 # A title's parts are split at a separator with space on both sides; ":" is not one,
 # since "Kicker: headline" is how many headlines read.
 _SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»«›‹~/\\]|::|//)\s+")
-# The same, after a CJK character or punctuation mark, where no space need surround it
-# ("标题-新华网"); "——" is left alone: it opens a Chinese subtitle.
-_CJK_SEPARATOR = re.compile(
-    rf"(?<=[{CJK_RANGES}\u3000-\u303f\uff01-\uff5e])\s*(?:[-_|｜]|–(?!–))\s*"
-    r"|\s+(?:[-_|｜–~/]|—(?!—))\s+"
-)
+# Chinese and Japanese titles end with the site's name (and a channel) after "_" or "|",
+# or after "-" with no space around it ("标题-新华网"), in a script no host name matches.
+# "——" is left alone: it opens a Chinese subtitle.
+_CJK_SEPARATOR = re.compile(r"\s*[_|｜]\s*|(?<=\S)[-–](?=\S)|\s+(?:[-–~/]|—(?!—))\s+")
 _CJK = re.compile(f"[{CJK_RANGES}]")
-# What a site's name does not hold: sentence punctuation, brackets, quotes
-_NOT_IN_A_NAME = re.compile(r"[，。！？：；、,.!?:;()（）\[\]【】《》「」“”\"']")
+# What a site's name does not hold: spaces, sentence punctuation, brackets, quotes
+_NOT_IN_A_NAME = re.compile(r"[\s，。！？：；、,.!?:;()（）\[\]【】《》「」“”\"']")
 _SITE_NAME_MAX = 8  # characters: 新华网, 新浪科技, IT之家, 36氪
+# How Chinese sites' names end (net, news, daily, …): after a bare "-", which headlines
+# use too ("7nm量产-良率提升"), only such a name is cut.
+_SITE_NAME_END = ("网", "網", "新闻", "新聞", "日报", "晚报", "时报", "在线", "频道", "之家")
+_TITLE_MAX = 300  # characters looked at for a site's name: a title, not a page
+# Where a heading is not the page's headline: hidden, or in the page's footer (CMS
+# templates put "Impressum" or "Partner" in <h1>s there): a <footer>, role=contentinfo,
+# or an element whose class names it a footer ("footer", "footer-col…", "site-footer")
+# and which holds no <main> or <article> (a page wrapper's "footer-fixed" modifier).
+# Not <nav>: news sites repeat the headline in a sticky header's breadcrumb <nav>.
+_NOT_CONTENT = (
+    "ancestor-or-self::*[@hidden] or ancestor::footer or ancestor::*[@role='contentinfo']"
+    " or ancestor::*[not(self::body or self::html or self::main or self::article)]"
+    "[contains(concat(' ', normalize-space(@class), ' '), ' footer')"
+    " or contains(@class, 'site-footer') or contains(@class, 'page-footer')]"
+    "[not(.//main or .//article)]"
+)
 # Parts of an <h1> that are not the headline: a kicker (Dachzeile) or screen-reader text.
 _NOT_HEADLINE = re.compile(
     r"kicker|dachzeile|overline|topline|roofline|eyebrow|label|category|rubric|ressort"
@@ -51,13 +68,13 @@ def page_headline(tree: HtmlElement, url: str) -> str | None:
     sites = _site_names(tree, url, linked_data)
     metas = [
         title
-        for raw in (
-            _jsonld_headline(linked_data),  # a headline as such: no site name to cut
-            *(_strip_cjk_site(_clean(meta)) for meta in _meta_titles(tree)),
-        )
+        for raw in (_jsonld_headline(linked_data), *_meta_titles(tree))
         if (title := _strip_site(_clean(raw), sites))
     ]
     metas = _drop_truncated(metas)
+    # A heading is confirmed by a meta title as written or without a CJK site name (a
+    # guess, which must not cut a headline that a heading confirms whole).
+    metas += [bare for meta in metas if (bare := _strip_cjk_site(meta, sites)) != meta]
     headings = [
         h
         for h in _visible_headings(tree, "h1")
@@ -79,18 +96,7 @@ def page_headline(tree: HtmlElement, url: str) -> str | None:
         headline = next(_variants(heading), None)
         if headline and not _is_site(headline, sites):
             return headline
-    return metas[0] if metas else None
-
-
-# Where a heading is not the page's headline: hidden, or in the page's footer (CMS
-# templates put "Impressum" or "Partner" in <h1>s down there). Not <nav>: news sites
-# repeat the headline in a sticky header's breadcrumb <nav>.
-_NOT_CONTENT = (
-    "ancestor-or-self::*[@hidden] or ancestor::footer or ancestor::*[@role='contentinfo']"
-    # a footer's own class (not the <body>'s, where themes list page-wide modifiers)
-    " or ancestor::*[not(self::body or self::html)]"
-    "[starts-with(@class, 'footer') or contains(@class, ' footer')]"
-)
+    return _strip_cjk_site(metas[0], sites) if metas else None
 
 
 def _visible_headings(tree: HtmlElement, tag: str) -> list[HtmlElement]:
@@ -106,14 +112,19 @@ def _links_home(heading: HtmlElement, url: str) -> bool:
     link = links[0]
     if "home" in (link.get("rel") or "").lower().split():
         return True
-    target = urlsplit(urljoin(url, link.get("href") or ""))
-    page = urlsplit(url)
+    href = link.get("href")
+    if not href:
+        return False
+    target, page = urlsplit(urljoin(url, href)), urlsplit(url)
     return (
-        bool(link.get("href"))
-        and target.hostname == page.hostname
+        _host(target.hostname) == _host(page.hostname)
         and target.path in ("", "/")
         and not target.query
     )
+
+
+def _host(hostname: str | None) -> str:
+    return (hostname or "").removeprefix("www.")
 
 
 def _main_first(headings: list[HtmlElement]) -> list[HtmlElement]:
@@ -261,29 +272,31 @@ def _strip_site(title: str, sites: set[str]) -> str:
     return joined.strip()
 
 
-def _strip_cjk_site(title: str) -> str:
-    """A Chinese or Japanese title without the site's name and channel that follow it,
-    often without spaces and named in a script no host name matches: "标题-新华网",
-    "标题_新浪科技_新浪网", "标题 - IT之家". A trailing part goes when it is short, has no
-    sentence punctuation, and follows a longer CJK headline."""
-    while match := _last(_CJK_SEPARATOR.finditer(title)):
+def _strip_cjk_site(title: str, sites: set[str]) -> str:
+    """A Chinese or Japanese title without the site's name and channel that follow the
+    headline: "标题_新浪科技_新浪网", "标题 - IT之家", "标题-新华网". A trailing part goes
+    when it is short, holds no space, punctuation or bracket, and follows a CJK headline
+    at least twice its length; after a bare "-" only a known site or a name ending like
+    one ("…网", "…新闻")."""
+    if len(title) > _TITLE_MAX:
+        return title
+    for _ in range(3):  # headline, channel, site: no more parts than that go
+        separators = list(_CJK_SEPARATOR.finditer(title))
+        if not separators:
+            break
+        match = separators[-1]
         head, tail = title[: match.start()].strip(), title[match.end() :].strip()
+        bare_dash = match.group() in ("-", "–")
         if not (
             _CJK.search(head)
             and 0 < len(tail) <= _SITE_NAME_MAX
-            and not _NOT_IN_A_NAME.search(tail)
             and len(head) >= 2 * len(tail)
+            and not _NOT_IN_A_NAME.search(tail)
+            and not (bare_dash and not (tail.endswith(_SITE_NAME_END) or _is_site(tail, sites)))
         ):
             break
         title = head
     return title
-
-
-def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
-    last = None
-    for last in matches:  # noqa: B007 (the loop keeps the last)
-        pass
-    return last
 
 
 def _drop_truncated(titles: list[str]) -> list[str]:

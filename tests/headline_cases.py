@@ -457,6 +457,25 @@ CASES: tuple[HeadlineCase, ...] = (
         "华为昇腾910C量产——中芯国际7纳米产能告急",
     ),
     HeadlineCase(
+        "Chinese: a headline ending in '-第二部分' that the h1 confirms whole",
+        "https://tech.portal.example/report/2026-12-02/ai-chips-2.shtml",
+        "<title>2026年中国AI芯片市场报告-第二部分_科技频道</title>"
+        '<meta property="og:title" content="2026年中国AI芯片市场报告-第二部分">',
+        "",
+        '<h1 class="channel">科技频道</h1><h1 class="main-title">2026年中国AI芯片市场报告-第二部分'
+        "</h1>",
+        "2026年中国AI芯片市场报告-第二部分",
+    ),
+    HeadlineCase(
+        "a page wrapper whose class has the theme's 'footer-fixed' modifier",
+        "https://www.golem.example/news/tsmc-2-nm-2512-1.html",
+        "<title>Chipfertigung: TSMC startet 2-nm-Produktion - Golem.de</title>",
+        '<div id="page-content" class="header-static footer-fixed">',
+        '<h1><span class="dachzeile">Chipfertigung</span> <span>TSMC startet 2-nm-Produktion'
+        "</span></h1>",
+        "TSMC startet 2-nm-Produktion",
+    ),
+    HeadlineCase(
         "headline h1 that links to the article itself (a permalink)",
         "https://www.chipwire.example/2026/11/26/enflame-ipo/",
         "<title>Enflame files for Shanghai IPO | ChipWire</title>",

@@ -99,8 +99,9 @@ def page_headline(tree: HtmlElement, url: str) -> str | None:
     return _strip_cjk_site(metas[0], sites) if metas else None
 
 
-def _visible_headings(tree: HtmlElement, tag: str) -> list[HtmlElement]:
-    return [h for h in tree.iter(tag) if isinstance(h, HtmlElement) and not h.xpath(_NOT_CONTENT)]
+def _visible_headings(tree: HtmlElement, tag: str) -> Iterator[HtmlElement]:
+    """In document order, lazily: the <h2>s are looked at only until one is confirmed."""
+    return (h for h in tree.iter(tag) if isinstance(h, HtmlElement) and not h.xpath(_NOT_CONTENT))
 
 
 def _links_home(heading: HtmlElement, url: str) -> bool:

@@ -49,9 +49,14 @@ _CHALLENGE_TITLES = (
     ),
     "Checking your browser[^<]*",
 )
-_CHALLENGE_TITLE = re.compile(
-    rf"<title>\s*({'|'.join(_CHALLENGE_TITLES)})\s*</title>".encode(), re.IGNORECASE
-)
+# The page's own encoding: Chinese sites still serve GB 2312/GBK (GB 18030 covers both).
+_TITLE_ENCODINGS = ("utf-8", "gb18030")
+_CHALLENGE_TITLE = {
+    encoding: re.compile(
+        rf"<title>\s*({'|'.join(_CHALLENGE_TITLES)})\s*</title>".encode(encoding), re.IGNORECASE
+    )
+    for encoding in _TITLE_ENCODINGS
+}
 # Akamai's edge errors all carry this reference number; only its 403 is a block.
 _AKAMAI_REFERENCE = b"Reference&#32;&#35;"
 # Alibaba Cloud's anti-crawler answers 200 with a small page of script that sets this
@@ -87,8 +92,10 @@ def detect_wall(status: int, headers: Mapping[str, str], body: bytes) -> str | N
             if marker in head:
                 return name
         return None
-    match = _CHALLENGE_TITLE.search(head)
-    return f"challenge page ({match.group(1).decode('utf-8', 'replace')})" if match else None
+    for encoding, title in _CHALLENGE_TITLE.items():
+        if match := title.search(head):
+            return f"challenge page ({match.group(1).decode(encoding, 'replace')})"
+    return None
 
 
 def _is_aliyun_challenge(body: bytes) -> bool:

@@ -240,6 +240,7 @@ ALIYUN_CHALLENGE = (
         (405, {}, b"<html><!-- aliyun_waf_aa --></html>", "Alibaba Cloud WAF block"),
         (200, {}, ALIYUN_CHALLENGE, "Alibaba Cloud anti-crawler challenge (acw_sc__v2)"),
         (200, {}, "<title>百度安全验证</title>".encode(), "challenge page (百度安全验证)"),
+        (200, {}, "<title>安全验证</title>".encode("gbk"), "challenge page (安全验证)"),
         (
             403,
             {},

@@ -49,14 +49,16 @@ _CHALLENGE_TITLES = (
     ),
     "Checking your browser[^<]*",
 )
-# The page's own encoding: Chinese sites still serve GB 2312/GBK (GB 18030 covers both).
+# One search of the page's head (it runs for every page, on the reactor's thread), in
+# the page's own encoding: UTF-8, or GB 18030 (GBK, GB 2312), which Chinese sites still
+# serve. The ASCII titles read the same in both.
 _TITLE_ENCODINGS = ("utf-8", "gb18030")
-_CHALLENGE_TITLE = {
-    encoding: re.compile(
-        rf"<title>\s*({'|'.join(_CHALLENGE_TITLES)})\s*</title>".encode(encoding), re.IGNORECASE
-    )
-    for encoding in _TITLE_ENCODINGS
-}
+_CHALLENGE_TITLE = re.compile(
+    rb"<title>\s*("
+    + b"|".join(dict.fromkeys(t.encode(e) for e in _TITLE_ENCODINGS for t in _CHALLENGE_TITLES))
+    + rb")\s*</title>",
+    re.IGNORECASE,
+)
 # Akamai's edge errors all carry this reference number; only its 403 is a block.
 _AKAMAI_REFERENCE = b"Reference&#32;&#35;"
 # Alibaba Cloud's anti-crawler answers 200 with a small page of script that sets this
@@ -92,10 +94,17 @@ def detect_wall(status: int, headers: Mapping[str, str], body: bytes) -> str | N
             if marker in head:
                 return name
         return None
-    for encoding, title in _CHALLENGE_TITLE.items():
-        if match := title.search(head):
-            return f"challenge page ({match.group(1).decode(encoding, 'replace')})"
-    return None
+    match = _CHALLENGE_TITLE.search(head)
+    return f"challenge page ({_decoded(match.group(1))})" if match else None
+
+
+def _decoded(title: bytes) -> str:
+    for encoding in _TITLE_ENCODINGS:
+        try:
+            return title.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return title.decode("utf-8", "replace")
 
 
 def _is_aliyun_challenge(body: bytes) -> bool:

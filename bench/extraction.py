@@ -36,7 +36,10 @@ from crawler.extract import (
 WARM_UP = 30
 
 SETTINGS = {
-    "chipwatch: precision, fallbacks, then recall": EXTRACTION_SETTINGS,
+    "chipwatch: precision, fallbacks if short, then recall": EXTRACTION_SETTINGS,
+    "precision, fallbacks, then recall": ExtractionSettings(
+        otherwise=ExtractionSettings(favor_precision=False, favor_recall=True, only_if_longer=True)
+    ),
     "precision, fallbacks": ExtractionSettings(),
     "precision, no fallbacks": ExtractionSettings(fast=True),
     "balanced, fallbacks (Trafilatura's default)": ExtractionSettings(favor_precision=False),

@@ -179,6 +179,50 @@ def test_an_article_precision_takes_for_boilerplate_is_read_for_recall() -> None
     assert isinstance(article, ExtractedArticle), article
     assert article.text.count("Absatz") == 4
     assert "Impressum" not in article.text
+    # the page's metadata, though the first reading, which found no text, had none
+    assert article.title == "Umsatz steigt"
+
+
+def test_a_short_reading_without_fallbacks_gets_their_second_opinion() -> None:
+    """Trafilatura's own reading, without its fallback extractors, finds only a notice's
+    few lines on a page whose article is one <div> of lines broken by <br>, not
+    paragraphs (a pattern of older news systems). Read once more with the fallbacks,
+    readability finds the article: short readings are checked, long ones are not
+    read twice."""
+    sentence = (
+        "Der Halbleiterhersteller meldete am Dienstag einen deutlich höheren Umsatz mit "
+        "Beschleunigern für Rechenzentren; die Nachfrage übersteige weiterhin das Angebot"
+    )
+    story = "<br /><br />".join(f"{sentence}, sagte Sprecher {n}." for n in range(8))
+    notice = (
+        "Diese Website verwendet Cookies und andere Techniken, um den Dienst zu verbessern. "
+        "Wer weiter liest, stimmt dem zu. Die Einstellungen lassen sich jederzeit im "
+        "Datenschutzbereich ändern, dort steht auch, welche Partner welche Daten erhalten "
+        "und wie lange sie gespeichert werden."
+    )
+    page = (
+        "<html><head><title>Umsatz steigt</title></head><body><nav><a href='/'>Start</a></nav>"
+        f"<div class='date'><p>2026-11-03</p></div><div id='newstext'>{story}</div>"
+        f"<div class='hinweis'><p>{notice}</p></div><footer>Impressum</footer></body></html>"
+    )
+    url = "https://news.example/view.htm?id=181595"
+    without_fallbacks = extract_article(page, url, settings=ExtractionSettings(fast=True))
+    assert isinstance(without_fallbacks, ExtractedArticle)
+    assert "Cookies" in without_fallbacks.text
+    assert "Sprecher" not in without_fallbacks.text
+    article = extract_article(page, url)
+    assert isinstance(article, ExtractedArticle), article
+    assert article.text.count("sagte Sprecher") == 8
+    assert article.title == "Umsatz steigt"
+
+
+def test_a_page_no_reading_finds_text_in_is_an_empty_extraction() -> None:
+    """No reading (with or without fallbacks, for recall) gives Trafilatura a document:
+    the page is reported as empty, with its reason, not as an error."""
+    page = "<html><body><nav><a href='/'>Start</a></nav><div></div></body></html>"
+    assert extract_article(page, "https://news.example/leer.html") == ExtractionFailure(
+        "empty", "no article body found"
+    )
 
 
 def test_a_template_that_lost_its_article_stays_an_extraction_failure() -> None:

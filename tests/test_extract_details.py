@@ -14,6 +14,7 @@ from crawler.extract import (
     ExtractedArticle,
     ExtractionFailure,
     ExtractionSettings,
+    detect_language,
     extract_article,
 )
 from tests.headline_cases import CASES, HeadlineCase
@@ -244,3 +245,21 @@ def test_a_template_that_lost_its_article_stays_an_extraction_failure() -> None:
     )
     result = extract_article(page, "https://news.example/2026/12/beitrag-1.html")
     assert isinstance(result, ExtractionFailure), result
+
+
+def test_a_language_left_in_doubt_by_the_texts_start_is_read_further() -> None:
+    """An article that opens with a long spec table (numbers, model names) gives
+    py3langid no confident reading of its first 2,000 characters; the German prose after
+    it decides, over the page's (wrong) `<html lang>`."""
+    table = "".join(
+        f"H{k}0 {k * 7}.{k % 10} TFLOPS, {k * 3} GB HBM{k % 4}, {k * 50} W | "
+        for k in range(1, 200)
+    )[:1900]
+    prose = (
+        "Der Halbleiterhersteller meldete am Dienstag einen deutlich höheren Umsatz mit "
+        "Beschleunigern für Rechenzentren; die Nachfrage übersteige weiterhin das Angebot, "
+        "sagte ein Sprecher in Santa Clara. "
+    )
+    text = table + prose * 20
+    assert detect_language(text[:2000], '<html lang="en">', None) == "en"  # in doubt
+    assert detect_language(text, '<html lang="en">', None) == "de"

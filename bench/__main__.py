@@ -287,23 +287,32 @@ def run_benchmark(
         _keep_log(config.parent, "crawl2")
         _progress(f"crawl 2: {second.seconds:.1f} s, exit {second.exit_code}")
 
-        _progress("reference spider (Scrapy + Trafilatura, pool of 2, batched SQLite) …")
-        references = [run_reference(folder / "reference", f"{base}/sitemap_index.xml")]
-        _progress(f"reference: {references[0].seconds:.1f} s, exit {references[0].exit_code}")
-        firsts = [first]
-        # further rounds in turns (the reference first, then chipwatch), each into a
-        # fresh database: every contender gets its best minute of a noisy machine
-        for round_ in range(2, rounds + 1):
-            _progress(f"round {round_}: reference spider …")
-            references.append(
-                run_reference(folder / f"reference-{round_}", f"{base}/sitemap_index.xml")
-            )
-            _progress(f"round {round_}: reference {references[-1].seconds:.1f} s")
-            _progress(f"round {round_}: chipwatch crawl 1 …")
-            round_config = write_config(folder / f"chipwatch-{round_}", base, autothrottle=False)
-            firsts.append(run_crawl(round_config))
-            _progress(f"round {round_}: crawl 1 {firsts[-1].seconds:.1f} s")
+        _progress("fetching pages for the extraction ceiling (untimed) …")
+        pages = fetch_pages(site.article_urls(base))
+
+        # The three contenders in rounds, taken in turns (the order reversed every other
+        # round), each crawl into a fresh database: every one gets its best minute of a
+        # noisy machine, and none always runs right after the same other.
+        firsts, references, pools = [first], [], []
+        for round_ in range(1, rounds + 1):
+            turn = ["reference", "ceiling", "chipwatch"]
+            for contender in turn if round_ % 2 == 0 else turn[::-1]:
+                if contender == "chipwatch" and round_ == 1:
+                    continue  # crawl 1 above: crawl 2 had to follow it
+                _progress(f"round {round_}: {contender} …")
+                if contender == "reference":
+                    sitemap = f"{base}/sitemap_index.xml"
+                    references.append(run_reference(folder / f"reference-{round_}", sitemap))
+                    _progress(f"round {round_}: reference {references[-1].seconds:.1f} s")
+                elif contender == "ceiling":
+                    pools.append(time_pool(pages, workers))
+                    _progress(f"round {round_}: extraction alone {pools[-1].seconds:.1f} s")
+                else:
+                    config_ = write_config(folder / f"chipwatch-{round_}", base, autothrottle=False)
+                    firsts.append(run_crawl(config_))
+                    _progress(f"round {round_}: crawl 1 {firsts[-1].seconds:.1f} s")
         first, reference = _fastest(firsts), _fastest(references)
+        pool = min(pools, key=lambda p: p.seconds)
 
         # AutoThrottle on, as users run it: the same site, then with the page the crawl
         # asks for first answering after 10 s; the rest of the site must not wait for it
@@ -329,13 +338,6 @@ def run_benchmark(
             _progress(f"slow-page crawl: {slow_runs[-1].seconds:.1f} s")
             server.slow_paths.clear()
         throttled, slow = _fastest(throttled_runs), _fastest(slow_runs)
-
-        _progress("fetching pages for the extraction ceiling (untimed) …")
-        pages = fetch_pages(site.article_urls(base))
-
-    _progress(f"chipwatch extraction alone, pool of {workers} …")
-    pools = [time_pool(pages, workers) for _ in range(rounds)]
-    pool = min(pools, key=lambda p: p.seconds)
 
     # Saved pages: some give no article or the same text as another; all were crawled.
     done = None if saved is None else count

@@ -168,7 +168,9 @@ def test_an_article_precision_takes_for_boilerplate_is_read_for_recall() -> None
     )
     body = "".join(f"<p>{sentence} Absatz {n}.</p>" for n in range(4))
     page = (
-        "<html><head><title>Umsatz steigt</title></head><body><div class='post'>"
+        "<html><head><title>Umsatz steigt</title><meta name='author' content='Anna Muster'>"
+        "<meta property='article:published_time' content='2026-12-01T08:00:00+00:00'>"
+        "</head><body><div class='post'>"
         "<h3 class='post-title'>Umsatz steigt</h3><div class='post-body'>"
         "<script type='text/template'>" + body.replace("<", "&lt;") + "</script>"
         f"<noscript>{body}</noscript></div></div><footer>Impressum</footer></body></html>"
@@ -181,7 +183,8 @@ def test_an_article_precision_takes_for_boilerplate_is_read_for_recall() -> None
     assert article.text.count("Absatz") == 4
     assert "Impressum" not in article.text
     # the page's metadata, though the first reading, which found no text, had none
-    assert article.title == "Umsatz steigt"
+    assert article.author == "Anna Muster"
+    assert article.published_at == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 def test_a_short_reading_without_fallbacks_gets_their_second_opinion() -> None:
@@ -202,7 +205,8 @@ def test_a_short_reading_without_fallbacks_gets_their_second_opinion() -> None:
         "und wie lange sie gespeichert werden."
     )
     page = (
-        "<html><head><title>Umsatz steigt</title></head><body><nav><a href='/'>Start</a></nav>"
+        "<html><head><title>Umsatz steigt</title><meta name='author' content='Anna Muster'>"
+        "</head><body><nav><a href='/'>Start</a></nav>"
         f"<div class='date'><p>2026-11-03</p></div><div id='newstext'>{story}</div>"
         f"<div class='hinweis'><p>{notice}</p></div><footer>Impressum</footer></body></html>"
     )
@@ -214,7 +218,8 @@ def test_a_short_reading_without_fallbacks_gets_their_second_opinion() -> None:
     article = extract_article(page, url)
     assert isinstance(article, ExtractedArticle), article
     assert article.text.count("sagte Sprecher") == 8
-    assert article.title == "Umsatz steigt"
+    # read with the first reading, not again with the fallbacks
+    assert article.author == "Anna Muster"
 
 
 def test_a_page_no_reading_finds_text_in_is_an_empty_extraction() -> None:

@@ -158,18 +158,20 @@ def test_a_page_date_without_a_zone_is_in_the_sources_timezone() -> None:
     assert zoned.published_at == datetime(2026, 12, 2, 21, tzinfo=UTC)  # its own zone wins
 
 
+_SENTENCE = (
+    "Der Halbleiterhersteller meldete am Dienstag einen deutlich höheren Umsatz mit "
+    "Beschleunigern für Rechenzentren; die Nachfrage übersteige weiterhin das Angebot"
+)
+_HEAD = "<html><head><title>Umsatz steigt</title><meta name='author' content='Anna Muster'>"
+
+
 def test_an_article_precision_takes_for_boilerplate_is_read_for_recall() -> None:
     """A page that renders its article by script and keeps it in <noscript> for readers
     without (a pattern of blog platforms): precision finds no article there; the
     extraction then reads the page for recall instead of losing the story."""
-    sentence = (
-        "Der Halbleiterhersteller meldete am Dienstag einen deutlich höheren Umsatz mit "
-        "Beschleunigern für Rechenzentren; die Nachfrage übersteige weiterhin das Angebot."
-    )
-    body = "".join(f"<p>{sentence} Absatz {n}.</p>" for n in range(4))
+    body = "".join(f"<p>{_SENTENCE}. Absatz {n}.</p>" for n in range(4))
     page = (
-        "<html><head><title>Umsatz steigt</title><meta name='author' content='Anna Muster'>"
-        "<meta property='article:published_time' content='2026-12-01T08:00:00+00:00'>"
+        f"{_HEAD}<meta property='article:published_time' content='2026-12-01T08:00:00+00:00'>"
         "</head><body><div class='post'>"
         "<h3 class='post-title'>Umsatz steigt</h3><div class='post-body'>"
         "<script type='text/template'>" + body.replace("<", "&lt;") + "</script>"
@@ -193,11 +195,7 @@ def test_a_short_reading_without_fallbacks_gets_their_second_opinion() -> None:
     paragraphs (a pattern of older news systems). Read once more with the fallbacks,
     readability finds the article: short readings are checked, long ones are not
     read twice."""
-    sentence = (
-        "Der Halbleiterhersteller meldete am Dienstag einen deutlich höheren Umsatz mit "
-        "Beschleunigern für Rechenzentren; die Nachfrage übersteige weiterhin das Angebot"
-    )
-    story = "<br /><br />".join(f"{sentence}, sagte Sprecher {n}." for n in range(8))
+    story = "<br /><br />".join(f"{_SENTENCE}, sagte Sprecher {n}." for n in range(8))
     notice = (
         "Diese Website verwendet Cookies und andere Techniken, um den Dienst zu verbessern. "
         "Wer weiter liest, stimmt dem zu. Die Einstellungen lassen sich jederzeit im "
@@ -205,8 +203,7 @@ def test_a_short_reading_without_fallbacks_gets_their_second_opinion() -> None:
         "und wie lange sie gespeichert werden."
     )
     page = (
-        "<html><head><title>Umsatz steigt</title><meta name='author' content='Anna Muster'>"
-        "</head><body><nav><a href='/'>Start</a></nav>"
+        f"{_HEAD}</head><body><nav><a href='/'>Start</a></nav>"
         f"<div class='date'><p>2026-11-03</p></div><div id='newstext'>{story}</div>"
         f"<div class='hinweis'><p>{notice}</p></div><footer>Impressum</footer></body></html>"
     )
@@ -260,11 +257,7 @@ def test_a_language_left_in_doubt_by_the_texts_start_is_read_further() -> None:
         f"H{k}0 {k * 7}.{k % 10} TFLOPS, {k * 3} GB HBM{k % 4}, {k * 50} W | "
         for k in range(1, 200)
     )[:1900]
-    prose = (
-        "Der Halbleiterhersteller meldete am Dienstag einen deutlich höheren Umsatz mit "
-        "Beschleunigern für Rechenzentren; die Nachfrage übersteige weiterhin das Angebot, "
-        "sagte ein Sprecher in Santa Clara. "
-    )
+    prose = f"{_SENTENCE}, sagte ein Sprecher in Santa Clara. "
     text = table + prose * 20
     assert detect_language(text[:2000], '<html lang="en">', None) == "en"  # in doubt
     assert detect_language(text, '<html lang="en">', None) == "de"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -22,8 +21,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler import counters, events
-from crawler.extract import ExtractionFailure, warm_up
+from crawler.extract import ExtractionFailure
 from crawler.items import ExtractedPage, ListingFetched, PageSkipped, RawPage
+from crawler.pool import extraction_pool
 from crawler.urls import canonicalize, is_http_url, same_site, url_key
 from crawler.worker import extract_page
 from storage import (
@@ -67,14 +67,7 @@ class ExtractPipeline:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        # spawn, not fork: forking a process that runs a reactor and holds database
-        # connections copies both into every worker.
-        return ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=warm_up,
-            initargs=(os.getpid(),),
-        )
+        return extraction_pool(self.workers)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, RawPage):

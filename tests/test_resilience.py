@@ -14,6 +14,7 @@ from pathlib import Path
 from chipwatch.demo.articles import DEMO_ARTICLES
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
+from crawler.pool import extraction_pool
 from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
 
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html$"
@@ -136,3 +137,21 @@ def test_ctrl_c_mid_crawl_stops_it_without_a_traceback(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] > 0
+
+
+def test_an_extraction_worker_still_starting_survives_ctrl_c() -> None:
+    """Ctrl-C in a terminal reaches the whole process group, the extraction workers
+    included. The pool starts its workers lazily, as pages come, so a Ctrl-C can find
+    one still importing its modules: it must not die of it (with a traceback on the
+    user's terminal, as a crawl interrupted at that moment once printed)."""
+    pool = extraction_pool(1)
+    try:
+        before = set(children(os.getpid()))
+        future = pool.submit(os.getpid)  # starts the worker, and returns at once
+        started = set(children(os.getpid())) - before  # the worker (and the resource tracker)
+        assert started
+        for pid in started:
+            os.kill(pid, signal.SIGINT)
+        assert future.result(timeout=60) in started
+    finally:
+        pool.shutdown()

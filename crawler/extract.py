@@ -121,7 +121,7 @@ def extract_article(
         return ExtractionFailure("empty", "the page does not parse as HTML")
     headline = page_headline(tree, url)
     # the metadata (title, author, date, …) is read once, with the first reading: it does
-    # not depend on the settings, and it costs a quarter of a reading
+    # not depend on the settings, and it costs a third of a reading
     document = _trafilatura(tree, url, settings, with_metadata=True)
     text = _body(document, headline, document)
     links: set[str] | None = None

@@ -1,19 +1,19 @@
 """The extraction ceiling: the crawl's own `extract_article` over the same pages, without
-Scrapy, HTTP or the database, in a spawn process pool shaped like the crawl's (same
-worker count, same initializer)."""
+Scrapy, HTTP or the database, in the crawl's own process pool (crawler.pool) with as
+many workers."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import resource
 import time
 import urllib.request
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from crawler.extract import ExtractedArticle, extract_article, warm_up
+from crawler.extract import ExtractedArticle, extract_article
+from crawler.pool import extraction_pool
 
 LANGUAGE_HINT = "de"  # the benchmark source's configured language, as the crawl passes it
 
@@ -62,15 +62,10 @@ def _warm_job(page: Page) -> int:
 
 
 def time_pool(pages: Sequence[Page], workers: int) -> ExtractTiming:
-    """Like crawler.pipelines.ExtractPipeline: spawn context, `warm_up` initializer, one
-    job per page. Pool start-up is excluded: every worker has run a warm-up job before
-    the clock starts."""
+    """The crawl's own pool (crawler.pool), one job per page. Pool start-up is excluded:
+    every worker has run a warm-up job before the clock starts."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=warm_up,
-    ) as pool:
+    with extraction_pool(workers) as pool:
         warmed: set[int] = set()
         for _ in range(20):  # each round keeps every worker busy for a moment
             warmed.update(pool.map(_warm_job, [pages[0]] * workers))

@@ -200,9 +200,7 @@ def _body(document: Any, headline: str | None, metadata: Any) -> str:
     return text
 
 
-def _link_texts(tree: HtmlElement | None) -> set[str]:
-    if tree is None:
-        return set()
+def _link_texts(tree: HtmlElement) -> set[str]:
     return {" ".join(a.text_content().split()) for a in tree.iter("a")} - {""}
 
 

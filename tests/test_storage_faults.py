@@ -81,7 +81,9 @@ def test_lock_held_mid_crawl_delays_a_batch_but_loses_nothing(tmp_path: Path) ->
         while count_articles(db) == 0 and time.monotonic() < deadline:
             time.sleep(0.02)
         with write_lock(db):
-            time.sleep(2.5)  # longer than the 1 s lock timeout: the next batch fails once
+            # Held until a batch has failed on it (after SQLite's 1 s lock timeout): how
+            # long that takes depends on when the crawl's next write comes, not on us.
+            assert _logged(tmp_path / "chipwatch.log", "storage: cannot store", deadline=60)
         out, err = crawl.communicate(timeout=120)
         assert "Traceback" not in out + err
         assert crawl.returncode == 0, err
@@ -215,6 +217,16 @@ def test_read_only_database_fails_the_run_and_the_rerun_stores_all(
         rerun = chipwatch(writable, "crawl")  # the same database, writable again
         assert rerun.returncode == 0, rerun.stderr
         assert stored_urls(folder / "c.db") == set(site.article_urls(server.base_url))
+
+
+def _logged(log: Path, needle: str, *, deadline: float) -> bool:
+    """Wait until the crawl's log holds NEEDLE (or DEADLINE seconds pass)."""
+    give_up = time.monotonic() + deadline
+    while time.monotonic() < give_up:
+        if log.exists() and needle in log.read_text(errors="replace"):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def _python_cli(config: Path) -> list[str]:

@@ -29,6 +29,7 @@ from tests.conftest import (
     with_database,
     write_config,
 )
+from tests.gates import held_answers, nth_article
 
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html$"
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -259,12 +260,12 @@ def test_two_configs_on_one_database_share_its_run_lock(
 def test_two_overlapping_runs_only_one_works(tmp_path: Path, server: NewsServer) -> None:
     path = demo_config(tmp_path, server.base_url)
     argv = [sys.executable, "-m", "chipwatch", "--config", str(path), "run"]
-    first = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lock = tmp_path / "chipwatch.db.run.lock"
-    deadline = time.monotonic() + 30
-    while not lock.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    second = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    # The first run's first article waits for its answer until the second run is over:
+    # the first is mid-crawl, under its lock, all the while.
+    with held_answers(server, nth_article(1)) as first_article:
+        first = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert first_article.arrived.wait(60), "the first run requested no article"
+        second = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     assert second.returncode == 75

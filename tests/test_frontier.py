@@ -27,11 +27,13 @@ from chipwatch.demo.server import LoggedRequest, NewsServer
 from chipwatch.demo.site import ARTICLE_PATH_RE, NewsSite
 from crawler.frontier import FrontierError, RunKeys, connect, join_run
 from tests.conftest import chipwatch, write_config
+from tests.gates import held_answers
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 PG_ADMIN = "host=127.0.0.1 port=5432 dbname=test"
 ARTICLES = 30
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html$"
+VICTIM_AGENT = "chipwatch-test-victim"
 
 
 def _redis_or_skip() -> redis.Redis:
@@ -251,14 +253,25 @@ def test_a_killed_worker_leaves_no_url_behind(web: Web, prefix: str, tmp_path: P
     config = frontier_config(tmp_path, web.server.base_url, prefix, "sqlite:///chipwatch.db")
     config.write_text(config.read_text().replace("worker_timeout = 30", "worker_timeout = 3"))
     database = Database("sqlite:///chipwatch.db", tmp_path)
+    # the victim's own user agent, so the server can tell its requests from the survivor's
+    victim_config = tmp_path / "victim.toml"
+    victim_config.write_text(
+        config.read_text().replace("[crawl]\n", f'[crawl]\nuser_agent = "{VICTIM_AGENT}"\n', 1)
+    )
     chipwatch(config, "db", "upgrade")
-    midway = web.when_articles_requested(8)
-    survivor = _start_worker(config, "survivor")
-    victim = _start_worker(config, "victim")
 
-    assert midway.wait(60), "the crawl never got going"
-    os.killpg(victim.pid, signal.SIGKILL)
-    victim.communicate()
+    def victims_article(entry: LoggedRequest) -> bool:
+        return bool(ARTICLE_PATH_RE.search(entry.path)) and (
+            entry.headers.get("user-agent") == VICTIM_AGENT
+        )
+
+    # Killed while its article's answer waits: it surely dies holding a request.
+    with held_answers(web.server, victims_article) as victims_request:
+        survivor = _start_worker(config, "survivor")
+        victim = _start_worker(victim_config, "victim")
+        assert victims_request.arrived.wait(60), "the victim never took an article"
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.communicate()
     code, stderr = _finish(survivor)
 
     assert code == 0, stderr

@@ -10,12 +10,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from chipwatch.demo.articles import DEMO_ARTICLES
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
 from crawler.pool import extraction_pool
 from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
+from tests.gates import held_answers, nth_article
 
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html$"
 
@@ -28,6 +30,15 @@ def count_articles(db: Path) -> int:
             return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     except sqlite3.OperationalError:  # schema not created yet
         return 0
+
+
+def wait_for_articles(db: Path, crawl: subprocess.Popen[Any], seconds: float = 60) -> None:
+    """Until the crawl has committed an article (it must still be running)."""
+    deadline = time.monotonic() + seconds
+    while count_articles(db) == 0:
+        assert crawl.poll() is None, "the crawl ended before it could be stopped"
+        assert time.monotonic() < deadline, "the crawl stored no article"
+        time.sleep(0.02)
 
 
 def children(pid: int) -> list[int]:
@@ -60,15 +71,15 @@ def test_sigkill_mid_crawl_then_rerun(tmp_path: Path) -> None:
         )
         db = tmp_path / "chipwatch.db"
         argv = [sys.executable, "-m", "chipwatch", "--config", str(config), "crawl"]
-        crawl = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while count_articles(db) == 0 and time.monotonic() < deadline:
-            assert crawl.poll() is None, "the crawl ended before it could be killed"
-            time.sleep(0.02)
-        workers = children(crawl.pid)
-        assert workers  # extraction already ran in worker processes
-        crawl.send_signal(signal.SIGKILL)
-        crawl.wait(timeout=10)
+        # The last article's answer waits until the kill: the crawl cannot finish first.
+        with held_answers(server, nth_article(len(DEMO_ARTICLES))) as last_article:
+            crawl = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            assert last_article.arrived.wait(60), "the crawl did not request every article"
+            wait_for_articles(db, crawl)
+            workers = children(crawl.pid)
+            assert workers  # extraction already ran in worker processes
+            crawl.send_signal(signal.SIGKILL)
+            crawl.wait(timeout=10)
         # the extraction workers notice their parent is gone and leave too
         deadline = time.monotonic() + 15
         while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
@@ -119,15 +130,19 @@ def test_ctrl_c_mid_crawl_stops_it_without_a_traceback(tmp_path: Path) -> None:
         db = tmp_path / "chipwatch.db"
         argv = [sys.executable, "-m", "chipwatch", "--config", str(config), "crawl"]
         # its own process group, as a terminal's foreground job: Ctrl-C reaches them all
-        crawl = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
-        )
-        deadline = time.monotonic() + 60
-        while count_articles(db) == 0 and time.monotonic() < deadline:
-            assert crawl.poll() is None, "the crawl ended before it could be interrupted"
-            time.sleep(0.02)
-        assert children(crawl.pid)  # the extraction workers run
-        os.killpg(crawl.pid, signal.SIGINT)
+        # The last article's answer waits until Ctrl-C: the crawl cannot finish first.
+        with held_answers(server, nth_article(len(DEMO_ARTICLES))) as last_article:
+            crawl = subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+            assert last_article.arrived.wait(60), "the crawl did not request every article"
+            wait_for_articles(db, crawl)
+            assert children(crawl.pid)  # the extraction workers run
+            os.killpg(crawl.pid, signal.SIGINT)
         _, stderr = crawl.communicate(timeout=60)
     assert "Traceback" not in stderr, stderr
     assert "KeyboardInterrupt" not in stderr, stderr

@@ -19,7 +19,7 @@ from chipwatch.demo.articles import DEMO_ARTICLES
 from chipwatch.demo.server import NewsServer
 from chipwatch.demo.site import NewsSite
 from tests.conftest import FAST_CRAWL, chipwatch, source_block, write_config
-from tests.test_resilience import count_articles
+from tests.gates import held_answers, nth_article
 
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/[^/]+\.html$"
 EXIT_RUN_FAILED = 3
@@ -68,7 +68,7 @@ def write_lock(db: Path) -> Iterator[sqlite3.Connection]:
 
 def test_lock_held_mid_crawl_delays_a_batch_but_loses_nothing(tmp_path: Path) -> None:
     site = NewsSite(DEMO_ARTICLES)
-    with NewsServer(site) as server:
+    with NewsServer(site) as server, held_answers(server, nth_article(1)) as first_article:
         config = crawl_config(
             tmp_path, server.base_url, database="sqlite:///chipwatch.db?timeout=1", slow=True
         )
@@ -77,12 +77,11 @@ def test_lock_held_mid_crawl_delays_a_batch_but_loses_nothing(tmp_path: Path) ->
         crawl = subprocess.Popen(
             [*_python_cli(config), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        deadline = time.monotonic() + 60
-        while count_articles(db) == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        # Taken while the first article's answer waits: no article can be stored before
+        # it, so the first batch meets it, waits out SQLite's 1 s timeout and fails.
+        assert first_article.arrived.wait(60), "the crawl requested no article"
         with write_lock(db):
-            # Held until a batch has failed on it (after SQLite's 1 s lock timeout): how
-            # long that takes depends on when the crawl's next write comes, not on us.
+            first_article.open()
             assert _logged(tmp_path / "chipwatch.log", "storage: cannot store", deadline=60)
         out, err = crawl.communicate(timeout=120)
         assert "Traceback" not in out + err

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -103,12 +102,20 @@ def test_lock_held_when_the_run_starts_keeps_the_run_record(tmp_path: Path) -> N
         )
         db = tmp_path / "chipwatch.db"
         assert chipwatch(config, "db", "upgrade").returncode == 0  # creates the schema
-        lock = write_lock(db)
-        lock.__enter__()
-        threading.Timer(2.5, lock.__exit__, (None, None, None)).start()
-        result = chipwatch(config, "crawl")
-        assert "Traceback" not in result.stdout + result.stderr
-        assert result.returncode == 0, result.stderr
+        with write_lock(db):
+            crawl = subprocess.Popen(
+                [*_python_cli(config), "crawl"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            # held until the crawl has failed to record its start on it, however long
+            # the crawl takes to get there
+            start = "cannot record the start of the run"
+            assert _logged(tmp_path / "chipwatch.log", start, deadline=60)
+        out, err = crawl.communicate(timeout=120)
+        assert "Traceback" not in out + err
+        assert crawl.returncode == 0, err
         assert stored_urls(db) == set(site.article_urls(server.base_url))
         stats = chipwatch(config, "stats", "--json")
         (demo,) = [json.loads(line) for line in stats.stdout.splitlines()]

@@ -65,8 +65,8 @@ class ExtractionSettings:
 # came out short. On the 990 real pages of Trafilatura's evaluation corpus
 # (`python -m bench.extraction`) this keeps the recall of fallbacks on every page
 # (0.924 against 0.925) for 13 % of the pages read twice, in each half of the corpus
-# alike. When precision finds no article, or too little of one, its heuristics took the body for
-# boilerplate: recall's reading is better than nothing.
+# alike. When precision finds no article, or too little of one, its heuristics took the
+# body for boilerplate: recall's reading is better than nothing.
 FAST_ENOUGH_CHARS = 1000
 EXTRACTION_SETTINGS = ExtractionSettings(
     fast=True,
